@@ -1,0 +1,1 @@
+"""Validation: rules with stable codes over the compiled IR."""
