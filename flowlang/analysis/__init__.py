@@ -1,0 +1,1 @@
+"""Analysis: derived views of the IR (a networkx graph) for rules and renderers."""

@@ -1,0 +1,86 @@
+"""The library's front door: each stage named and callable alone. Only this layer raises FlowError.
+
+    >>> from flowlang import api
+    >>> result = api.validate("flows/bank_service.flow")
+    >>> result.ok, [d.code for d in result.diagnostics]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flowlang import ast, ir
+from flowlang.compile import CompileResult, compile_source
+from flowlang.diagnostics import Diagnostic, DiagnosticBag, FlowError, Severity
+from flowlang.source import SourceFile
+from flowlang.validate.config import Config, find_config, load_config
+from flowlang.validate.run import apply_policy, parse_suppressions, run_rules
+
+
+@dataclass
+class ValidationResult:
+    """A flow checked end to end: the compiled IR (if any) and every diagnostic, policy applied."""
+
+    path: str
+    flow: ir.Flow | None
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+
+def read_source(path: str | Path) -> SourceFile:
+    """A SourceFile; raises OSError/UnicodeDecodeError for the CLI to report as an I/O error."""
+    return SourceFile(str(path), Path(path).read_text(encoding="utf-8"))
+
+
+def parse(src: SourceFile) -> tuple[ast.Module | None, list[Diagnostic]]:
+    """Text -> AST (None on syntax errors)."""
+    from flowlang.syntax import parse_module
+
+    bag = DiagnosticBag()
+    return parse_module(src, bag), bag.sorted()
+
+
+def compile(src: SourceFile | str | Path) -> CompileResult:  # noqa: A001 - the stage's name
+    """Text (with imports) -> IR, with compile diagnostics."""
+    if not isinstance(src, SourceFile):
+        src = read_source(src)
+    return compile_source(src)
+
+
+def compile_or_raise(src: SourceFile | str | Path) -> ir.Flow:
+    """The IR, or FlowError carrying the diagnostics."""
+    result = compile(src)
+    if not result.ok or result.flow is None:
+        raise FlowError([d for d in result.diagnostics if d.severity is Severity.ERROR] or result.diagnostics)
+    return result.flow
+
+
+def config_for(path: str | Path, explicit: Path | None = None) -> Config:
+    """The flowlang.toml that applies to a flow file (explicit, else the nearest one up)."""
+    return load_config(explicit if explicit is not None else find_config(Path(path).parent))
+
+
+def validate(src: SourceFile | str | Path, config: Config | None = None) -> ValidationResult:
+    """Compile and run every rule; configured severities and inline suppressions applied."""
+    if not isinstance(src, SourceFile):
+        src = read_source(src)
+    config = config if config is not None else config_for(src.name)
+    result = compile_source(src)
+    diags = list(result.diagnostics)
+    suppressions = []
+    for module in result.modules:
+        sups, problems = parse_suppressions(module.comments)
+        suppressions.extend(sups)
+        diags.extend(problems)
+    if result.flow is not None:
+        diags.extend(run_rules(result.flow, config))
+    return ValidationResult(src.name, result.flow, apply_policy(diags, config, suppressions), result.sources)
