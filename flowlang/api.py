@@ -84,3 +84,28 @@ def validate(src: SourceFile | str | Path, config: Config | None = None) -> Vali
     if result.flow is not None:
         diags.extend(run_rules(result.flow, config))
     return ValidationResult(src.name, result.flow, apply_policy(diags, config, suppressions), result.sources)
+
+
+_HEADER = __import__("re").compile(r"^flow\s+[A-Za-z_]", __import__("re").M)
+
+
+def discover(paths: list[str | Path]) -> list[Path]:
+    """Flow files named, or found in folders (recursively): files with a `flow` header.
+
+    Files without a header are libraries (imported by others) and are checked through them.
+    Raises FileNotFoundError for a path that does not exist.
+    """
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.rglob("*.flow")):
+                try:
+                    if _HEADER.search(f.read_text(encoding="utf-8")):
+                        out.append(f)
+                except (OSError, UnicodeDecodeError):
+                    out.append(f)  # let the caller report it as an I/O error
+        elif p.exists():
+            out.append(p)
+        else:
+            raise FileNotFoundError(str(p))
+    return out

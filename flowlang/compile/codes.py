@@ -1,7 +1,7 @@
 """Codes the compiler reports (FL1xx names and types), declared in the rule registry."""
 
 from flowlang.diagnostics import Severity
-from flowlang.validate.registry import declare
+from flowlang.registry import declare
 
 E = Severity.ERROR
 UNDEFINED_NODE = declare(

@@ -1,7 +1,7 @@
 """The syntax error codes (FL0xx), declared in the rule registry."""
 
 from flowlang.diagnostics import Severity
-from flowlang.validate.registry import declare
+from flowlang.registry import declare
 
 SYNTAX_ERROR = declare(
     "FL001", "syntax.unexpected_token", Severity.ERROR,

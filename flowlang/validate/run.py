@@ -35,7 +35,9 @@ class Suppression:
 
 def load_rules() -> list[Rule]:
     """Every validator rule (importing the rule modules registers them)."""
-    from flowlang.validate import rules  # noqa: F401  (registration side effect)
+    from flowlang.compile import codes as _compile_codes  # noqa: F401  (registration side effect)
+    from flowlang.syntax import codes as _syntax_codes  # noqa: F401
+    from flowlang.validate import rules  # noqa: F401
 
     return [r for r in sorted(RULES.values(), key=lambda r: r.code) if r.check is not None]
 
