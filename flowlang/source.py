@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,8 +65,14 @@ class SourceFile:
         return Span(self.name, line, col, end_line, end_col, start, end)
 
     def position(self, offset: int) -> tuple[int, int]:
-        """1-based (line, col) of a 0-based character offset."""
+        """1-based (line, col) of a 0-based character offset (O(log lines))."""
         offset = max(0, min(offset, len(self.text)))
-        line = self.text.count("\n", 0, offset) + 1
-        last_nl = self.text.rfind("\n", 0, offset)
-        return line, offset - last_nl
+        starts = self._starts()
+        line = bisect.bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
+
+    def _starts(self) -> tuple[int, ...]:
+        if not self._line_starts:
+            starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
+            object.__setattr__(self, "_line_starts", tuple(starts))
+        return self._line_starts
