@@ -258,7 +258,7 @@ def render(
         target.write_text(prompt_sheet(flow, prompts.value), encoding="utf-8")
     else:
         from flowlang.render.graph import RenderError, render as draw
-        from flowlang.validate.rules._util import worst_time_to_agent
+        from flowlang.analysis.timing import worst_time_to_agent
         target = output or Path(f"{flow.name}.{format.value}")
         try:
             data = draw(flow, format.value, times=worst_time_to_agent(flow))

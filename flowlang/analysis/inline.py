@@ -1,0 +1,292 @@
+"""The inlined flow view and prompt helpers (shared by graph/caller rules, renderers and reports).
+
+- `view(flow)`: the flow's graph with subflows inlined per call site (`FlowView`), so that paths,
+  loops and reachability follow real calls and returns (no spurious return-to-another-caller paths).
+- Prompt helpers: which prompts a node plays, in which languages a prompt exists, and
+  `prompt_seconds(prompt, lang)`, a pluggable estimate of how long a prompt plays.
+- `worst_time_to_agent(flow)` / `agent_times(flow)`: the worst-case time from the start of a call
+  until it reaches each queue or human transfer (FL308; `flowc render` shows it too).
+- Small formatting helpers for messages (`names`, `listing`, `by_position`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import networkx as nx
+
+from flowlang import ir
+from flowlang.source import Span
+
+Key = tuple[tuple[str, ...], str]  # (call stack: ids of the call nodes, node id)
+MAX_CALL_DEPTH = 8  # deeper (or recursive) calls are summarised by the call node's own edges
+MAX_VIEW_NODES = 20_000  # past this many inlined nodes, calls are summarised too
+
+
+# ---------------------------------------------------------------- the inlined graph
+@dataclass
+class FlowView:
+    """The reachable flow as a MultiDiGraph over `Key`s; edges carry `event` and `origin` (a Span)."""
+
+    flow: ir.Flow
+    g: nx.MultiDiGraph
+    roots: tuple[Key, ...]
+    memo: dict[str, Any] = field(default_factory=dict)  # results derived from the view, by name
+
+    def node(self, key: Key) -> ir.Node:
+        return self.flow.node(key[1])
+
+    @property
+    def reachable_ids(self) -> set[str]:
+        return {k[1] for k in self.g}
+
+    def distance(self) -> dict[Key, int]:
+        """Edge count of the shortest path from a root to each node."""
+        if "dist" not in self.memo:
+            dist: dict[Key, int] = {}
+            for r in self.roots:
+                for k, d in nx.single_source_shortest_path_length(self.g, r).items():
+                    dist[k] = min(d, dist.get(k, d))
+            self.memo["dist"] = dist
+        return self.memo["dist"]
+
+    def simple(self, keep: Callable[[Key, Key, dict], bool] | None = None) -> nx.DiGraph:
+        """A DiGraph of the view with only the edges `keep(u, v, data)` accepts."""
+        out = nx.DiGraph()
+        out.add_nodes_from(self.g)
+        for u, v, data in self.g.edges(data=True):
+            if keep is None or keep(u, v, data):
+                out.add_edge(u, v)
+        return out
+
+    def edge_origin(self, u: Key, v: Key, keep: Callable[[dict], bool] | None = None) -> Span:
+        """The source span of the first edge u -> v (in source order) that `keep` accepts."""
+        spans = [d["origin"] for d in self.g.get_edge_data(u, v, default={}).values() if keep is None or keep(d)]
+        return min(spans, key=position) if spans else self.node(u).origin
+
+
+_VIEWS: deque[tuple[ir.Flow, FlowView]] = deque(maxlen=4)
+
+
+def view(flow: ir.Flow) -> FlowView:
+    """The inlined view of a flow (cached for the few most recent flows: every rule asks for it)."""
+    for f, v in _VIEWS:
+        if f is flow:
+            return v
+    v = build_view(flow)
+    _VIEWS.append((flow, v))
+    return v
+
+
+def roots(flow: ir.Flow) -> tuple[str, ...]:
+    """The flow's entry and its campaigns' entries (the nodes a call can start at)."""
+    ids = {n.id for n in flow.nodes}
+    out = [flow.entry] + [c.entry for c in flow.campaigns if c.entry]
+    return tuple(dict.fromkeys(r for r in out if r in ids))
+
+
+def build_view(flow: ir.Flow) -> FlowView:
+    """Walk from the roots, inlining each called subflow under the call node's id."""
+    subs = {s.name: s for s in flow.subflows}
+    ids = {n.id for n in flow.nodes}
+    g = nx.MultiDiGraph()
+    start = tuple(((), r) for r in roots(flow))
+    todo = deque(start)
+    g.add_nodes_from(start)
+    while todo:
+        key = todo.popleft()
+        for target, event, origin in _out(flow, subs, ids, key, len(g) < MAX_VIEW_NODES):
+            if target not in g:
+                todo.append(target)
+            g.add_edge(key, target, event=event, origin=origin)
+    return FlowView(flow, g, start)
+
+
+def _out(flow: ir.Flow, subs: dict, ids: set[str], key: Key, expand: bool):
+    ctx, nid = key
+    node = flow.node(nid)
+    if isinstance(node, ir.CallNode):
+        sub = subs.get(node.subflow)
+        called = {flow.node(c).subflow for c in ctx}
+        if sub and sub.entry in ids and expand and len(ctx) < MAX_CALL_DEPTH and sub.name not in called:
+            return [((ctx + (nid,), sub.entry), "call", node.origin)]
+    if isinstance(node, ir.ReturnNode) and ctx:
+        return [((ctx[:-1], e.target), "return", e.origin) for e in continuations(flow, ctx[-1], node.outcome)]
+    return [((ctx, e.target), e.event, e.origin) for e in flow.out_edges(nid)]
+
+
+def continuations(flow: ir.Flow, call_id: str, outcome: str) -> list[ir.Edge]:
+    """Where a call continues when its subflow returns `outcome`: `outcome ->`, else `->`."""
+    edges = flow.out_edges(call_id)
+    exact = [e for e in edges if e.event == f"return:{outcome}"]
+    return exact or [e for e in edges if e.event == "next"]
+
+
+def subflow_of(node_id: str) -> str | None:
+    """The subflow a node belongs to (subflow nodes are named `<subflow>.<node>`), or None."""
+    return node_id.split(".", 1)[0] if "." in node_id else None
+
+
+def returns_of(flow: ir.Flow, subflow: str) -> list[ir.ReturnNode]:
+    return [n for n in flow.nodes if isinstance(n, ir.ReturnNode) and subflow_of(n.id) == subflow]
+
+
+# ---------------------------------------------------------------- node kinds
+INPUT_KINDS = ("menu", "collect")
+
+
+def is_human(node: ir.Node) -> bool:
+    """A queue, or a transfer to a destination staffed by people."""
+    return isinstance(node, ir.QueueNode) or (isinstance(node, ir.TransferNode) and node.human)
+
+
+def is_interactive(node: ir.Node) -> bool:
+    """A node that waits for the caller's input (menu, collect, language menu)."""
+    return node.kind in INPUT_KINDS or (isinstance(node, ir.LanguageNode) and bool(node.choices))
+
+
+def caller_driven(node: ir.Node, event: str) -> bool:
+    """True when the caller's own input picks this edge (a choice, valid digits, a wrong key).
+
+    Silence (`noinput`), running out of retries (`exhausted`), server results and plain `->` are not:
+    a loop made only of those can repeat with nobody on the line.
+    """
+    if isinstance(node, ir.MenuNode):
+        return event.startswith("choice:") or event == "nomatch"
+    if isinstance(node, ir.CollectNode):
+        return event in ("next", "invalid")
+    if isinstance(node, ir.LanguageNode):
+        return event == "next" and bool(node.choices)
+    return False
+
+
+def expr_vars(expr: Any) -> set[str]:
+    """Every variable an IR expression reads."""
+    out: set[str] = set()
+    if isinstance(expr, Mapping):
+        if isinstance(expr.get("var"), str):
+            out.add(expr["var"])
+        for v in expr.values():
+            out |= expr_vars(v)
+    elif isinstance(expr, (list, tuple)):
+        for v in expr:
+            out |= expr_vars(v)
+    return out
+
+
+# ---------------------------------------------------------------- prompts
+def node_prompts(node: ir.Node) -> tuple[str, ...]:
+    """Every prompt a node may play (main, noinput, nomatch/invalid, survey questions)."""
+    out: list[str] = []
+    for attr in ("prompts", "noinput_prompts", "nomatch_prompts", "invalid_prompts"):
+        out.extend(getattr(node, attr, ()))
+    for q in getattr(node, "questions", ()):
+        out.extend(q.prompts)
+    return tuple(dict.fromkeys(out))
+
+
+def is_inline(prompt_id: str) -> bool:
+    """`say "text"` compiles to a prompt named `<node>#<n>` that exists in the default language only."""
+    return "#" in prompt_id
+
+
+def prompt_languages(prompt: ir.Prompt) -> set[str]:
+    """The languages a prompt can be played in; "*" when recorded audio covers every language."""
+    return {t.lang for t in prompt.texts} | {lang for lang, _ in prompt.audio}
+
+
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+PAUSE = re.compile(r"[.!?;:,。！？；：，、]")
+CHARS_PER_SECOND = 4.5  # Mandarin (and other CJK) TTS: characters per second
+WORDS_PER_SECOND = 2.7  # English TTS: words per second
+PAUSE_SECONDS = 0.2  # per punctuation mark
+VAR_SECONDS = {"digits": 3.0, "currency": 2.5, "date": 2.0, "time": 1.5, "number": 1.5,
+               "ordinal": 1.0, "characters": 3.0, "text": 1.5}
+AUDIO_SECONDS = 5.0  # a recording of unknown length with no text to estimate from
+
+Durations = Mapping[Any, float]  # (prompt id, lang) -> s, or audio file -> s (from TTS rendering)
+
+
+def text_seconds(parts: Iterable[Mapping[str, str]]) -> float:
+    """Speaking time of prompt text parts: CJK characters, words, pauses, interpolated values."""
+    total = 0.0
+    for part in parts:
+        if "var" in part:
+            total += VAR_SECONDS.get(part.get("say_as", "text"), 1.5)
+            continue
+        text = part.get("text", "")
+        total += len(CJK.findall(text)) / CHARS_PER_SECOND
+        total += len(WORD.findall(CJK.sub(" ", text))) / WORDS_PER_SECOND
+        total += len(PAUSE.findall(text)) * PAUSE_SECONDS
+    return total
+
+
+def prompt_seconds(prompt: ir.Prompt, lang: str, durations: Durations | None = None) -> float:
+    """How long `prompt` plays in `lang`, in seconds.
+
+    Measured durations win: `durations[(prompt.id, lang)]`, or `durations[audio file]`. Otherwise
+    the text is estimated (zh-CN ~4.5 characters/s, en-US ~2.7 words/s); an audio prompt with no
+    text and no measured duration counts AUDIO_SECONDS. A prompt missing in `lang` (FL305) is
+    estimated from its first text.
+    """
+    durations = durations or {}
+    if (prompt.id, lang) in durations:
+        return float(durations[(prompt.id, lang)])
+    audio = [path for al, path in prompt.audio if al in (lang, "*")]
+    for path in audio:
+        if path in durations:
+            return float(durations[path])
+    texts = [t for t in prompt.texts if t.lang == lang] or list(prompt.texts)
+    if texts:
+        t = texts[0]
+        return text_seconds(t.parts or ({"text": t.text},))
+    return AUDIO_SECONDS if audio or prompt.audio else 0.0
+
+
+# ---------------------------------------------------------------- messages
+def position(span: Span) -> tuple:
+    return (span.file, span.line, span.col)
+
+
+def by_position(nodes: Iterable[ir.Node]) -> list[ir.Node]:
+    return sorted(nodes, key=lambda n: position(n.origin))
+
+
+def names(ids: Iterable[str], limit: int = 12) -> str:
+    """`a` → `b` → `c` (long paths keep their ends)."""
+    ids = list(ids)
+    if len(ids) > limit:
+        ids = ids[: limit // 2] + ["…"] + ids[-(limit // 2):]
+    return " → ".join(i if i == "…" else f"`{i}`" for i in ids)
+
+
+def listing(ids: Iterable[str], limit: int = 3) -> str:
+    """`a`, `b`, `c` and 2 more."""
+    ids = list(dict.fromkeys(ids))
+    shown = ", ".join(f"`{i}`" for i in ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def head_of(members: Iterable[Key], fv: FlowView) -> Key:
+    """The member of a group the caller reaches first (then the first in the source)."""
+    dist = fv.distance()
+    return min(members, key=lambda k: (dist.get(k, 1 << 30), position(fv.node(k).origin), k))
+
+
+def cycle_through(sub: nx.DiGraph, head: Key) -> list[Key]:
+    """A shortest cycle head -> ... -> head inside `sub` (which must hold one)."""
+    if sub.has_edge(head, head):
+        return [head, head]
+    best: list[Key] | None = None
+    for s in sub.successors(head):
+        try:
+            p = nx.shortest_path(sub, s, head)
+        except nx.NetworkXNoPath:
+            continue
+        if best is None or len(p) < len(best):
+            best = p
+    return [head] + (best or [head])
