@@ -81,8 +81,9 @@ def validate(src: SourceFile | str | Path, config: Config | None = None) -> Vali
         sups, problems = parse_suppressions(module.comments)
         suppressions.extend(sups)
         diags.extend(problems)
-    if result.flow is not None:
-        diags.extend(run_rules(result.flow, config))
+    if result.flow is None:  # compilation failed: its errors stand, whatever the configuration says
+        return ValidationResult(src.name, None, diags, result.sources)
+    diags.extend(run_rules(result.flow, config))
     return ValidationResult(src.name, result.flow, apply_policy(diags, config, suppressions), result.sources)
 
 

@@ -21,6 +21,7 @@ FAMILIES = {
     "3": "caller experience",
     "4": "contact center and compliance",
     "5": "security",
+    "6": "deployment",
     "9": "internal",
 }
 

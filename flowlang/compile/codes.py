@@ -52,7 +52,9 @@ BAD_INTERPOLATION = declare(
     "FL112", "types.bad_interpolation", E, "A `{...}` in prompt text is malformed or uses an unknown say-as.",
     "write {variable} or {variable:digits}; say-as is one of digits, number, currency, date, time, ordinal, characters",
     "Anti-pattern: `{balance:money}`.  Best practice: `{balance:currency}`.")
-MISSING_TARGET = declare(
-    "FL113", "names.missing_target", E, "A node lacks an edge its kind requires (e.g. a fetch without `error ->`).",
-    "add the missing arrow",
-    "Anti-pattern: a `fetch` with `ok -> next` but no `error ->`: what happens when the server is down?")
+BAD_CALL = declare(
+    "FL113", "names.bad_call", E,
+    "A `call` does not match its subflow: unknown or missing parameters, or unknown outputs.",
+    "pass every `param` without a default, and only the subflow's params and outputs",
+    """Anti-pattern: `call check { subflow verify_pin; acount = account }` (a misspelt parameter).
+    Best practice: the call's assignments name the subflow's `param`s; `outputs` names its `output`s.""")

@@ -25,6 +25,8 @@ def parse_template(text: str) -> tuple[list[dict], list[str]]:
     problems: list[str] = []
     buf, pos = [], 0
     for m in _PLACEHOLDER.finditer(text):
+        if "{" in text[pos:m.start()] or "}" in text[pos:m.start()]:
+            problems.append("unbalanced '{' or '}' (write {{ or }} for a literal brace)")
         buf.append(text[pos:m.start()])
         pos = m.end()
         if m.group(0) in ("{{", "}}"):
@@ -42,9 +44,9 @@ def parse_template(text: str) -> tuple[list[dict], list[str]]:
             parts.append({"text": "".join(buf)})
         buf = []
         parts.append({"var": name, "say_as": say_as or "text"})
-    rest = "".join(buf) + text[pos:]
-    if "{" in rest or "}" in rest:
+    if "{" in text[pos:] or "}" in text[pos:]:
         problems.append("unbalanced '{' or '}' (write {{ or }} for a literal brace)")
+    rest = "".join(buf) + text[pos:]
     if rest:
         parts.append({"text": rest})
     return parts, problems
@@ -122,6 +124,10 @@ def _known_zone(name: str) -> bool:
         return False
 
 
+def _float(v):
+    return None if v is None else float(v)
+
+
 def lower_campaign(c: ast.CampaignDecl, scope: Scope, node_ids: set[str], lists: dict[str, Span],
                    bag: DiagnosticBag) -> ir.Campaign:
     s = Settings(c.body, f"campaign {c.name!r}", bag, ExprLowerer(scope, bag), repeatable=("retry",))
@@ -161,11 +167,14 @@ def lower_campaign(c: ast.CampaignDecl, scope: Scope, node_ids: set[str], lists:
     if dnc and dnc not in lists:
         bag.add(codes.UNDEFINED_NAME.diag(f"no list named {dnc!r} for the do-not-call list",
                                           s.settings["dnc"].span))
+    queue = s.word("queue", None)
+    if queue and queue not in node_ids:
+        bag.add(codes.UNDEFINED_NAME.diag(f"no queue node named {queue!r}", s.settings["queue"].span))
     out = ir.Campaign(
         c.name, s.string("contacts", "") or "", s.word("mode", "progressive", MODES) or "progressive",
         s.percent("max_abandon", 0.03), tuple(windows), (), s.string("timezone_field", "timezone") or "timezone",
         s.string("timezone", "UTC") or "UTC", tuple(retries), s.number("max_attempts", None, True), dnc,
-        s.word("queue", None), s.string("caller_id", "") or "", s.number("rate", None),
+        queue, s.string("caller_id", "") or "", _float(s.number("rate", None)),
         s.number("max_concurrent", None, True), entry, c.span)
     s.finish()
     return out

@@ -60,6 +60,7 @@ def lower_program(prog: Program, bag: DiagnosticBag) -> ir.Flow | None:
     seen: dict[str, dict[str, Span]] = {k: {} for k in ("node", "prompt", "list", "hours", "var", "subflow",
                                                         "campaign")}
     lists, hours, prompts_ast, variables, nodes_ast, subflows_ast, campaigns_ast = [], [], [], [], [], [], []
+    sub_prompt_ids: set[str] = set()
     for it in items:
         if isinstance(it, ast.ListDecl) and not _dup(bag, seen["list"], "list", it.name, it.span):
             lists.append(it)
@@ -75,7 +76,7 @@ def lower_program(prog: Program, bag: DiagnosticBag) -> ir.Flow | None:
             subflows_ast.append(it)
             for sub in it.items:
                 if isinstance(sub, ast.PromptDecl) and not _dup(bag, seen["prompt"], "prompt", sub.name, sub.span):
-                    prompts_ast.append(sub)
+                    sub_prompt_ids.add(sub.name)
         elif isinstance(it, ast.CampaignDecl) and not _dup(bag, seen["campaign"], "campaign", it.name, it.span):
             campaigns_ast.append(it)
 
@@ -86,13 +87,15 @@ def lower_program(prog: Program, bag: DiagnosticBag) -> ir.Flow | None:
     ir_hours = tuple(lower_hours(h, bag) for h in hours)
     ir_prompts = [lower_prompt(p, languages, scope, bag) for p in prompts_ast]
 
-    ctx = NodeCtx(bag, scope, defaults, {p.name for p in prompts_ast}, {}, languages[0])
+    ctx = NodeCtx(bag, scope, defaults, {p.name for p in prompts_ast} | sub_prompt_ids, {}, languages[0])
     ir_nodes = [lower_node(ctx, n) for n in nodes_ast]
     ir_subflows = []
     for sf in subflows_ast:
-        sub_nodes, sub = _lower_subflow(sf, ctx, bag)
+        sub_nodes, sub, sub_prompts = _lower_subflow(sf, ctx, bag, languages)
         ir_nodes.extend(sub_nodes)
         ir_subflows.append(sub)
+        ir_prompts.extend(sub_prompts)
+    _check_calls(ir_nodes, {s.name: s for s in ir_subflows}, scope, bag)
 
     for pid, (text, span) in ctx.inline_prompts.items():
         ir_prompts.append(lower_prompt(ast.PromptDecl(pid, (ast.PromptLine(languages[0], text, False, span),),
@@ -139,14 +142,28 @@ def _lower_var(v: ast.VarDecl, scope: Scope, bag: DiagnosticBag) -> ir.Variable:
         typ = "any"
     default = None
     if v.default is not None:
-        if isinstance(v.default, ast.Literal):
-            default, t = literal_value(v.default)
+        value = _constant(v.default)
+        if value is None:
+            bag.add(codes.TYPE_ERROR.diag("a variable's default must be a constant", v.default.span))
+        else:
+            default, t = value
             if t != typ and typ != "any" and t != "null":
                 bag.add(codes.TYPE_ERROR.diag(f"the default of {v.name!r} is {t}, not {typ}", v.default.span))
-        else:
-            bag.add(codes.TYPE_ERROR.diag("a variable's default must be a constant", v.default.span))
     scope.variables[v.name] = typ
     return ir.Variable(v.name, typ, default, v.span)
+
+
+def _constant(e) -> tuple | None:
+    """(value, type) of a constant expression: a literal, -number, or a list of constants."""
+    if isinstance(e, ast.Literal):
+        return literal_value(e)
+    if isinstance(e, ast.Unary) and e.op == "-" and isinstance(e.operand, ast.Literal) \
+            and e.operand.kind == "number":
+        return -literal_value(e.operand)[0], "number"
+    if isinstance(e, ast.ListLit):
+        items = [_constant(i) for i in e.items]
+        return None if any(i is None for i in items) else ([i[0] for i in items], "list")
+    return None
 
 
 def _lower_list(l: ast.ListDecl) -> ir.ListDef:
@@ -154,7 +171,31 @@ def _lower_list(l: ast.ListDecl) -> ir.ListDef:
     return ir.ListDef(l.name, l.path, vals, l.span)
 
 
-def _lower_subflow(sf: ast.SubflowDecl, parent: NodeCtx, bag: DiagnosticBag):
+def _check_calls(nodes, subs: dict[str, ir.Subflow], scope: Scope, bag: DiagnosticBag) -> None:
+    """Each call passes the subflow's parameters and names only its outputs."""
+    for n in nodes:
+        if not isinstance(n, ir.CallNode) or n.subflow not in subs:
+            continue
+        sub = subs[n.subflow]
+        params = {p.name for p in sub.params}
+        given = [a.var for a in n.args]
+        for name in given:
+            if name not in params:
+                bag.add(codes.BAD_CALL.diag(f"subflow {sub.name!r} has no parameter {name!r} "
+                                            f"(it has: {', '.join(sorted(params)) or 'none'})", n.origin))
+        for p in sub.params:
+            if p.default is None and p.name not in given:
+                bag.add(codes.BAD_CALL.diag(f"the call does not pass {sub.name!r}'s parameter {p.name!r}",
+                                            n.origin))
+        outs = {o.name for o in sub.outputs}
+        for out, var in n.outputs:
+            if out not in outs:
+                bag.add(codes.BAD_CALL.diag(f"subflow {sub.name!r} has no output {out!r}", n.origin))
+            elif not var or scope.var_type(var) is None and not var.startswith(n.id.rsplit(".", 1)[0] + "."):
+                bag.add(codes.BAD_CALL.diag(f"output {out!r} goes to {var!r}, which is not a variable", n.origin))
+
+
+def _lower_subflow(sf: ast.SubflowDecl, parent: NodeCtx, bag: DiagnosticBag, languages):
     scope = Scope(lists=parent.scope.lists, hours=parent.scope.hours)
     params, outputs, entry = [], [], None
     for it in sf.items:
@@ -165,6 +206,7 @@ def _lower_subflow(sf: ast.SubflowDecl, parent: NodeCtx, bag: DiagnosticBag):
             _lower_var(it, scope, bag)
         elif isinstance(it, ast.EntryStmt):
             entry = it
+    prompts = [lower_prompt(it, languages, scope, bag) for it in sf.items if isinstance(it, ast.PromptDecl)]
     ctx = replace(parent, scope=scope, prefix=sf.name + ".", edges=[], targets=[])
     nodes = []
     seen: dict[str, Span] = {}
@@ -179,7 +221,7 @@ def _lower_subflow(sf: ast.SubflowDecl, parent: NodeCtx, bag: DiagnosticBag):
     else:
         entry_id = f"{sf.name}.{entry.target}"
         parent.targets.append((entry_id, entry.span, "node"))
-    return nodes, ir.Subflow(sf.name, entry_id, tuple(params), tuple(outputs), sf.span)
+    return nodes, ir.Subflow(sf.name, entry_id, tuple(params), tuple(outputs), sf.span), prompts
 
 
 __all__ = ["lower_program", "NO_SPAN"]

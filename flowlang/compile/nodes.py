@@ -118,7 +118,7 @@ def lower_menu(ctx, n, s, nid):
 
 
 def lower_collect(ctx, n, s, nid):
-    speech = s.flag("speech", False)
+    speech = s.word("mode", "digits", ("digits", "speech")) == "speech"
     rng = s.range("digits") or (1, 32)
     _arrows(ctx, s, nid, ("next", "noinput", "invalid", "exhausted"))
     var = ctx.var_target(s)
@@ -202,8 +202,14 @@ def lower_fetch(ctx, n, s, nid):
     method = (s.string("method", "GET") or "GET").upper()
     if method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
         s.bad(s.settings["method"], f"unknown HTTP method {method!r}")
-    headers = tuple((k, literal_value(v)[0]) for k, v, _ in s.keyed("headers")
-                    if isinstance(v, ast.Literal) and v.kind == "string")
+    headers = []
+    for k, v, span in s.keyed("headers"):
+        if isinstance(v, ast.Literal) and v.kind == "string":
+            headers.append((k, literal_value(v)[0]))
+        else:
+            ctx.bag.error("FL006", f"header {k!r} needs a text value in double quotes", span,
+                          'e.g. `headers Accept: "application/json"`', "syntax.bad_value")
+    headers = tuple(headers)
     _arrows(ctx, s, nid, ("ok", "error"))
     return ir.FetchNode(nid, n.span, method, s.string("url", "") or "", headers, s.expr("body"),
                         s.duration("timeout", 3.0), ctx.var_target(s), s.flag("allow_private", False))
@@ -212,7 +218,15 @@ def lower_fetch(ctx, n, s, nid):
 def lower_lookup(ctx, n, s, nid):
     params = tuple(ir.Assignment(k, ctx.exprs.lower(v)[0]) for k, v, _ in s.keyed("params") if v is not None)
     _arrows(ctx, s, nid, ("ok", "empty", "error"))
-    return ir.LookupNode(nid, n.span, s.word("dsn", "") or s.string("dsn", "") or "", s.string("query", "") or "",
+    st, args = s.raw("dsn")
+    dsn = ""
+    if len(args) == 1 and isinstance(args[0], ast.Var):
+        dsn = args[0].name
+    elif len(args) == 1 and isinstance(args[0], ast.Literal) and args[0].kind == "string":
+        dsn = literal_value(args[0])[0]
+    elif st is not None:
+        s.bad(st, "`dsn` needs the name of a configured database, e.g. `dsn crm`")
+    return ir.LookupNode(nid, n.span, dsn, s.string("query", "") or "",
                          params, ctx.var_target(s), s.duration("timeout", 3.0))
 
 
@@ -266,7 +280,7 @@ def lower_survey(ctx, n, s, nid):
         qs = Settings(q.body, f"question {q.name!r}", ctx.bag, ctx.exprs)
         var = ctx.var_target(qs) or f"survey.{q.name}"
         ctx.scope.variables.setdefault(var, "any")
-        phrases = tuple((k, literal_value(v)[0]) for k, v, _ in qs.keyed("phrases")
+        phrases = tuple((k, str(literal_value(v)[0])) for k, v, _ in qs.keyed("phrases")
                         if isinstance(v, ast.Literal))
         questions.append(ir.Question(q.name, qs.word("type", "csat", QUESTION_TYPES) or "csat",
                                      ctx.prompt_list(qs.prompts(), nid), var,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -83,22 +82,29 @@ def hours_overlap(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[D
                 f"{s1}-{e1} {what}", h.origin)
 
 
-@lru_cache(maxsize=64)
-def _file_text(name: str) -> str | None:
-    try:
-        return Path(name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+def _file_text(name: str, cache: dict[str, str | None]) -> str | None:
+    if name not in cache:
+        try:
+            cache[name] = Path(name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            cache[name] = None
+    return cache[name]
 
 
-def _has_timezone_line(h: ir.Hours) -> bool:
-    """Whether the hours block's source text names a time zone (the IR stores "UTC" either way)."""
+def _has_timezone_line(h: ir.Hours, cache: dict[str, str | None]) -> bool:
+    """Whether the hours block's source text names a time zone (the IR stores "UTC" either way).
+
+    The text is read back through the block's span; when it cannot be (a flow compiled from memory,
+    or a file changed since), a "UTC" zone counts as implicit.
+    """
     if h.timezone != "UTC":
         return True
-    text = _file_text(h.origin.file)
+    text = _file_text(h.origin.file, cache)
     if text is None or not (0 <= h.origin.start < h.origin.end <= len(text)):
         return False
     block = text[h.origin.start:h.origin.end]
+    if not block.startswith("hours"):
+        return False
     return any(line.split("#")[0].strip().startswith("timezone") for line in block.splitlines())
 
 
@@ -112,7 +118,7 @@ def hours_incomplete(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterato
     `holiday 2026-10-07..2026-10-01` (reversed) closes nothing.
     Best practice: always write the time zone, even when it is UTC, and check holidays read FIRST..LAST.
     """
-    r = hours_incomplete.rule
+    r, texts = hours_incomplete.rule, {}
     for h in flow.hours:
         if not h.weekly:
             yield r.diag(f"hours {h.name!r} have no opening range: `open({h.name})` is never true", h.origin)
@@ -120,7 +126,7 @@ def hours_incomplete(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterato
             if hol.end < hol.start:
                 yield r.diag(f"hours {h.name!r}: holiday {hol.start}..{hol.end} ends before it starts",
                              h.origin, hint="write the first day first: `holiday 2026-10-01..2026-10-07`")
-        if not _has_timezone_line(h):
+        if not _has_timezone_line(h, texts):
             yield r.diag(f"hours {h.name!r} have no `timezone` line, so they are read in UTC "
                          "(callers in China would be routed 8 hours off)", h.origin,
                          hint='add `timezone "Asia/Shanghai"` (or `timezone "UTC"` if UTC is meant)')
