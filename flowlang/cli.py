@@ -288,6 +288,29 @@ def rules(code: Optional[str] = typer.Argument(None, help="A rule code (FL301) o
                f"`# flowc: ignore {r.code} -- reason`")
 
 
+@app.command("check-asterisk")
+def check_asterisk(
+    paths: List[Path] = typer.Argument(..., help="ari.conf / http.conf files, or a folder holding them."),
+    format: Fmt = typer.Option(Fmt.human, "--format", "-f", help="Output format for diagnostics."),
+) -> None:
+    """Lint Asterisk configuration for ARI: plain-text passwords, `allowed_origins = *`,
+    HTTP bound off loopback without TLS, weak passwords (FL601-FL604). Exit 1 on errors."""
+    from flowlang.codegen.lint import check_asterisk_config
+
+    files: dict[str, str] = {}
+    for p in paths:
+        for f in (sorted(p.glob("*.conf")) if p.is_dir() else [p]):
+            try:
+                files[str(f)] = f.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as e:
+                raise fail(f"cannot read {f}: {e}") from None
+    if not files:
+        raise fail("no .conf files given")
+    diags = sorted(check_asterisk_config(files), key=Diagnostic.sort_key)
+    _emit(format.value, diags, files, list(files), None)
+    raise typer.Exit(_exit_code(diags, False))
+
+
 def version_callback(value: bool) -> None:
     if value:
         typer.echo(f"flowc {__version__}")
