@@ -369,6 +369,7 @@ class Subflow:
     entry: str
     params: tuple[Variable, ...] = ()
     outputs: tuple[Variable, ...] = ()
+    variables: tuple[Variable, ...] = ()  # the subflow's own `var` declarations
     origin: Span = field(default=NO_SPAN, compare=False)
 
 
@@ -633,6 +634,9 @@ def check_integrity(flow: Flow) -> None:
             raise IRError(f"flow.edges[{i}]: unknown node in {e.source!r} -> {e.target!r}")
     prompts = {p.id for p in flow.prompts}
     for n in flow.nodes:
-        for pid in getattr(n, "prompts", ()):
+        used = list(getattr(n, "prompts", ()))
+        for q in getattr(n, "questions", ()):
+            used.extend(q.prompts)
+        for pid in used:
             if pid not in prompts:
                 raise IRError(f"node {n.id}: unknown prompt {pid!r}")

@@ -197,13 +197,13 @@ def _check_calls(nodes, subs: dict[str, ir.Subflow], scope: Scope, bag: Diagnost
 
 def _lower_subflow(sf: ast.SubflowDecl, parent: NodeCtx, bag: DiagnosticBag, languages):
     scope = Scope(lists=parent.scope.lists, hours=parent.scope.hours)
-    params, outputs, entry = [], [], None
+    params, outputs, local, entry = [], [], [], None
     for it in sf.items:
         if isinstance(it, ast.ParamDecl):
             (outputs if it.output else params).append(
                 _lower_var(ast.VarDecl(it.name, it.type, it.default, it.span), scope, bag))
         elif isinstance(it, ast.VarDecl):
-            _lower_var(it, scope, bag)
+            local.append(_lower_var(it, scope, bag))
         elif isinstance(it, ast.EntryStmt):
             entry = it
     prompts = [lower_prompt(it, languages, scope, bag) for it in sf.items if isinstance(it, ast.PromptDecl)]
@@ -221,7 +221,7 @@ def _lower_subflow(sf: ast.SubflowDecl, parent: NodeCtx, bag: DiagnosticBag, lan
     else:
         entry_id = f"{sf.name}.{entry.target}"
         parent.targets.append((entry_id, entry.span, "node"))
-    return nodes, ir.Subflow(sf.name, entry_id, tuple(params), tuple(outputs), sf.span), prompts
+    return nodes, ir.Subflow(sf.name, entry_id, tuple(params), tuple(outputs), tuple(local), sf.span), prompts
 
 
 __all__ = ["lower_program", "NO_SPAN"]

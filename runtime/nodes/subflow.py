@@ -19,7 +19,7 @@ class Call(Behaviour):
         if len(ctx.st.frames) > ctx.res.settings.max_depth:
             ctx.fail(f"subflow calls nested deeper than {ctx.res.settings.max_depth}")
             return
-        values = {v.name: freeze(v.default) for v in sub.params + sub.outputs}
+        values = {v.name: freeze(v.default) for v in sub.params + sub.outputs + sub.variables}
         secrets = set()
         for a in node.args:
             ev = ctx.evaluator()
