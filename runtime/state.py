@@ -4,6 +4,7 @@ Values that came from a secure collect (and anything computed from them) are tra
 `Frame.secrets`; `repr()` and `describe()` mask them, the collect buffer and the type-ahead keys.
 """
 
+from runtime.storage.masking import mask_number as _mask_number
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -190,5 +191,5 @@ class CallState:
 
 
 def mask_number(number: str) -> str:
-    """A phone number with all but its last four digits hidden."""
-    return "*" * max(0, len(number) - 4) + number[-4:] if len(number) > 4 else "*" * len(number)
+    """A phone number with all but its last four digits hidden (the same masking as call records)."""
+    return _mask_number(number)
