@@ -4,12 +4,13 @@ Values that came from a secure collect (and anything computed from them) are tra
 `Frame.secrets`; `repr()` and `describe()` mask them, the collect buffer and the type-ahead keys.
 """
 
-from runtime.storage.masking import mask_number as _mask_number
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+from runtime.storage.masking import mask_number as _mask_number
 
 
 class FrozenMap(Mapping):
