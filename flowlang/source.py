@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 
@@ -71,8 +72,12 @@ class SourceFile:
         line = bisect.bisect_right(starts, offset)
         return line, offset - starts[line - 1] + 1
 
-    def _starts(self) -> tuple[int, ...]:
+    def line_starts(self) -> tuple[int, ...]:
+        """The 0-based offset where each line starts (computed once)."""
         if not self._line_starts:
-            starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
+            starts = [0, *accumulate(len(line) + 1 for line in self.text.split("\n"))]
+            starts.pop()  # the end of the last line: not a line start
             object.__setattr__(self, "_line_starts", tuple(starts))
         return self._line_starts
+
+    _starts = line_starts

@@ -111,11 +111,26 @@ def agent_times(flow: ir.Flow, seconds: Seconds = prompt_seconds) -> dict[str, A
             if is_human(node):
                 t += node_seconds(flow, node, lang, "", seconds)
                 if k[1] not in best or t > best[k[1]].seconds:
-                    best[k[1]] = AgentTime(k[1], t, tuple(p[1] for p in path), lang, exact)
+                    best[k[1]] = AgentTime(k[1], t, tuple(p[1] for p in _unlink(path)), lang, exact)
     return best
 
 
-Reach = tuple[float, tuple[Key, ...], bool]  # (seconds on arrival at the node, path to it, exact)
+Reach = tuple[float, Any, bool]  # (seconds on arrival, path to it as a linked list (node, rest), exact)
+
+
+def _unlink(path: Any) -> list[Key]:
+    """A linked path (v, (u, (… None))) as a list from the root: O(length), built once per report."""
+    out = []
+    while path is not None:
+        out.append(path[0])
+        path = path[1]
+    return out[::-1]
+
+
+def _link(path: Any, nodes) -> Any:
+    for v in nodes:
+        path = (v, path)
+    return path
 Weights = dict[tuple[Key, Key], float]
 
 
@@ -125,9 +140,9 @@ def _longest(g: nx.DiGraph, order: list[set], roots: set[Key], weight: Weights) 
     for members in order:
         entries: dict[Key, Reach] = {}
         for v in members:
-            cands = [(arrive[p][0] + weight[p, v], arrive[p][1] + (v,), arrive[p][2])
+            cands = [(arrive[p][0] + weight[p, v], (v, arrive[p][1]), arrive[p][2])
                      for p in g.predecessors(v) if p not in members and p in arrive]
-            cands += [(0.0, (v,), True)] if v in roots else []
+            cands += [(0.0, (v, None), True)] if v in roots else []
             if cands:
                 entries[v] = max(cands, key=lambda r: r[0])
         (v, *_) = members
@@ -151,14 +166,14 @@ def _loop_longest(sub: nx.DiGraph, entries: dict[Key, Reach], weight: Weights) -
         for a, (t0, path0, exact) in entries.items():
             for b, acc, path in _simple_paths(adj, a, weight, steps):
                 if b not in out or t0 + acc > out[b][0]:
-                    out[b] = (t0 + acc, path0 + path[1:], exact)
+                    out[b] = (t0 + acc, _link(path0, path[1:]), exact)
         return out
     except _Budget:
         total = sum(max((weight[u, v] for v in adj[u]), default=0.0) for u in adj)
         for a, (t0, path0, _) in entries.items():
             for b, path in nx.single_source_shortest_path(sub, a).items():
                 if b not in out or t0 + total > out[b][0]:
-                    out[b] = (t0 + total, path0 + tuple(path[1:]), False)
+                    out[b] = (t0 + total, _link(path0, path[1:]), False)
         return out
 
 

@@ -29,6 +29,13 @@ def _dup(bag: DiagnosticBag, seen: dict[str, Span], what: str, name: str, span: 
 
 def lower_program(prog: Program, bag: DiagnosticBag) -> ir.Flow | None:
     """The compiled flow, or None when the program has no usable header."""
+    from flowlang.syntax.fast import gc_paused
+
+    with gc_paused():  # lowering builds no cycles; gen-2 passes over the AST cost more than the pass
+        return _lower_program(prog, bag)
+
+
+def _lower_program(prog: Program, bag: DiagnosticBag) -> ir.Flow | None:
     modules = prog.imported + ([prog.main] if prog.main else [])
     items = [(it) for m in modules for it in m.items]
     headers = [it for it in (prog.main.items if prog.main else ()) if isinstance(it, ast.FlowDecl)]

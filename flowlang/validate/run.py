@@ -44,7 +44,13 @@ def load_rules() -> list[Rule]:
 
 def run_rules(flow: ir.Flow, config: Config, graph: FlowGraph | None = None) -> list[Diagnostic]:
     """Raw findings of every enabled rule, at default severity."""
-    graph = graph or build_graph(flow)
+    from flowlang.syntax.fast import gc_paused
+
+    with gc_paused():  # rules allocate many short-lived objects and no lasting cycles
+        return _run(flow, config, graph or build_graph(flow))
+
+
+def _run(flow: ir.Flow, config: Config, graph: FlowGraph) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for r in load_rules():
         if config.severity_of(r.code, r.severity) is None:
