@@ -331,5 +331,11 @@ def main() -> None:
         sys.exit(130)
 
 
+from flowlang import cli_runtime  # noqa: E402,F401  (registers run/call)
+from flowlang import cli_test  # noqa: E402,F401  (registers test)
+from flowlang import cli_edit  # noqa: E402,F401  (registers edit)
+
+from flowlang import cli_prompts  # noqa: E402,F401
+
 if __name__ == "__main__":
     main()

@@ -21,6 +21,9 @@ Layout
   * No blank lines at the start of the file, no trailing spaces, LF line ends (CRLF input
     is accepted), and the file ends with exactly one newline; an empty module prints as "".
   * The order of items, statements and lines is kept exactly: the formatter never reorders.
+  * A node with no span (inserted by a program such as the web editor) is printed where it stands
+    in the tree, with no blank line of its own (block items still get theirs), and never takes a
+    source comment: comments stay with the parsed code they were next to.
 Tokens
   * Strings are printed in double quotes with `\\"`, `\\\\`, `\\n` and `\\t` escaped and every
     other character as itself (so `"\\q"` prints as `"q"`: the same value, spelled canonically).
@@ -55,7 +58,7 @@ from typing import Any, Callable, NamedTuple
 
 from flowlang import ast
 from flowlang.diagnostics import Diagnostic, DiagnosticBag, Severity
-from flowlang.source import SourceFile, Span
+from flowlang.source import NO_SPAN, SourceFile, Span
 from flowlang.syntax import parse_module
 from flowlang.syntax.builder import unquote
 
@@ -241,6 +244,7 @@ class _Row:
     last: int
     spaced: bool = False  # a blank line must precede it (an item next to a block item)
     comment: str = ""  # the trailing comment
+    synthetic: bool = False  # made by a program (the editor), not parsed: it has no span
 
 
 class _Body(NamedTuple):
@@ -275,15 +279,27 @@ def _rows(node: Any, depth: int) -> list[_Row]:
     span = node.span
     if type(node) in LINE:
         return [_Row(depth, LINE[type(node)](node), "code", span.start, span.end, span.line,
-                     span.end_line)]
+                     span.end_line, synthetic=span.file == NO_SPAN.file)]
     body = _lookup(BODY, node)(node)
     # Without a recorded `{` (prompt, hours, subflow), the header ends on the item's first line.
     brace_end, brace_line = ((body.brace.start + 1, body.brace.line) if body.brace
                              else (span.start + 1, span.line))
-    rows = [_Row(depth, body.header + " {", "open", span.start, brace_end, span.line, brace_line)]
+    rows = [_Row(depth, body.header + " {", "open", span.start, brace_end, span.line, brace_line,
+                 synthetic=span.file == NO_SPAN.file)]
     rows += _sequence(body.children, depth + 1, body.items)
     close = body.close
-    rows.append(_Row(depth, "}", "close", close.start, close.end, close.line, close.end_line))
+    rows.append(_Row(depth, "}", "close", close.start, close.end, close.line, close.end_line,
+                     synthetic=close.file == NO_SPAN.file))
+    return rows
+
+
+def _place_synthetic(rows: list[_Row]) -> list[_Row]:
+    """Rows of span-less nodes (inserted by the editor) sit where the previous row ends, zero-wide."""
+    for i, row in enumerate(rows):
+        if row.synthetic:
+            prev = rows[i - 1] if i else None
+            row.start = row.end = prev.end if prev else 0
+            row.first = row.last = prev.last if prev else 1
     return rows
 
 
@@ -314,6 +330,8 @@ def _attach_comments(rows: list[_Row], comments: tuple[ast.Comment, ...]) -> lis
             continue
         if c.trailing:
             j = bisect_right(ends, at) - 1
+            while j >= 0 and rows[j].synthetic:  # inserted rows never take a source comment
+                j -= 1
             if j >= 0 and rows[j].last == line and not rows[j].comment:
                 rows[j].comment = text
                 continue
@@ -345,7 +363,7 @@ def _render(rows: list[_Row]) -> str:
 # ---------------------------------------------------------------- entry points
 def format_module(module: ast.Module) -> str:
     """The canonical text of a module, its comments included."""
-    rows = _sequence(module.items, 0, items=True)
+    rows = _place_synthetic(_sequence(module.items, 0, items=True))
     return _render(_attach_comments(rows, module.comments))
 
 

@@ -72,6 +72,7 @@ class Bridging:
             self._publish(br, ch, "ChannelEnteredBridge")
             self.sw.note(ch, "bridge_enter", br.id)
         self._update_peers(br)
+        self.sw.streams.sync(br)
 
     def remove(self, br: SimBridge, channel_ids: Sequence[str]) -> None:
         """POST /bridges/{id}/removeChannel: 400 unknown channel, 422 not in this bridge."""
@@ -98,6 +99,8 @@ class Bridging:
             self.sw.set_var(ch, "BRIDGEPEER", "")
         if ch.id in br.channels:
             br.channels.remove(ch.id)
+        self.sw.streams.left(ch)
+        self.sw.streams.sync(br)
         self._publish(br, ch, "ChannelLeftBridge")
         self.sw.note(ch, "bridge_leave", br.id)
 

@@ -8,6 +8,7 @@ A script is a list of steps (durations in simulated seconds, timeouts in real se
 | ("press", digits[, between]) | press keys |
 | ("wait", seconds) | do nothing for a while (returns early if the call ends) |
 | ("speak", seconds[, text]) | talk |
+| ("speak_audio", wav[, text]) | say the words in a WAV (bytes or a path): streamed to an ExternalMedia listener |
 | ("expect", kind[, text[, timeout]]) | wait for any transcript entry of that kind (optionally containing text) |
 | ("wait_end"[, timeout]) | wait until the call is over |
 | ("hangup",) | hang up |
@@ -57,6 +58,11 @@ async def _speak(call: SimCall, cursor: int, args: Sequence[Any], timeout: float
     return cursor
 
 
+async def _speak_audio(call: SimCall, cursor: int, args: Sequence[Any], timeout: float) -> int:
+    await call.speak(None, str(args[1]) if len(args) > 1 else "", audio=args[0])
+    return cursor
+
+
 async def _expect(call: SimCall, cursor: int, args: Sequence[Any], timeout: float) -> int:
     kind = str(args[0])
     text = str(args[1]) if len(args) > 1 and args[1] is not None else ""
@@ -84,6 +90,7 @@ STEPS: dict[str, Callable[[SimCall, int, Sequence[Any], float], Awaitable[int]]]
     "press": _press,
     "wait": _wait,
     "speak": _speak,
+    "speak_audio": _speak_audio,
     "expect": _expect,
     "wait_end": _wait_end,
     "hangup": _hangup,

@@ -26,6 +26,7 @@ every `timeout` is real (wall-clock) seconds, because REST round trips do not sc
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from .model import SimChannel
@@ -167,10 +168,18 @@ class SimCall:
             deliver=lambda digit, ms: self._sw.dtmf_received(self.channel, digit, ms))
         await self.idle(seconds)
 
-    async def speak(self, seconds: float, text: str = "") -> None:
-        """Talk for a while (matters to recordings with maxSilenceSeconds, and for later ASR)."""
+    async def speak(self, seconds: float | None = None, text: str = "", *,
+                    audio: bytes | str | os.PathLike | None = None) -> None:
+        """Talk for a while (matters to recordings with maxSilenceSeconds). With `audio` (a mono
+        16-bit WAV: bytes or a path) the words are heard: an ExternalMedia channel bridged with this
+        party streams them as RTP (audio.py); `seconds` defaults to the audio's length."""
         if self.ended:
             raise CallEnded(f"{self.channel.name} has ended")
+        if audio is not None:
+            length = self._sw.streams.speak(self.channel, audio)
+            seconds = length if seconds is None else seconds
+        if seconds is None:
+            raise ValueError("speak() needs seconds or audio")
         self.note("speech", text, seconds)
         self._sw.recorder.on_speech(self.channel, seconds, text)
         await self.idle(seconds)

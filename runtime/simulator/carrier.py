@@ -232,23 +232,25 @@ class Carrier:
     # ---- external media --------------------------------------------------------------------
     def external_media(self, *, app: str, external_host: str, fmt: str, channel_id: str | None,
                        encapsulation: str, transport: str, variables: dict[str, str]) -> SimChannel:
-        """POST /channels/externalMedia: an UnicastRTP channel that enters the app at once."""
+        """POST /channels/externalMedia: an UnicastRTP channel that enters the app at once; with
+        RTP over UDP it streams the audio of its bridge to external_host (audio.MediaStreams)."""
         if channel_id and channel_id in self.sw.channels:
             raise AriHttpError(409, "Channel with given unique ID already exists")
-        local_port = 10000 + int(self.sw.next_name_index(), 16) % 10000
+        fallback_port = 10000 + int(self.sw.next_name_index(), 16) % 10000
         tech = "AudioSocket" if encapsulation == "audiosocket" else "UnicastRTP"
         ch = SimChannel(id=channel_id or self.sw.new_channel_id(),
                         name=f"{tech}/{external_host}-{uuid.uuid4().hex[:16]}", state="Down",
                         creationtime=self.sw.clock.timestamp(),
-                        channelvars={"UNICASTRTP_LOCAL_ADDRESS": "127.0.0.1",
-                                     "UNICASTRTP_LOCAL_PORT": str(local_port)},
                         origin=Origin(dialstring=external_host, app=app))
-        ch.vars.update(variables, UNICASTRTP_LOCAL_ADDRESS="127.0.0.1",
-                       UNICASTRTP_LOCAL_PORT=str(local_port))
+        local_port = self.sw.streams.open(ch, external_host, fmt, encapsulation, transport) or fallback_port
+        rtp = {"UNICASTRTP_LOCAL_ADDRESS": "127.0.0.1", "UNICASTRTP_LOCAL_PORT": str(local_port)}
+        ch.channelvars = dict(rtp)
+        ch.vars.update(variables, **rtp)
         ch.vars["SIM_EXTERNAL_MEDIA"] = f"{fmt}/{encapsulation}/{transport}"
         self.sw.channels[ch.id] = ch
         if not self.sw.stasis_enter(ch, app, []):
             self.sw.channels.pop(ch.id, None)
+            self.sw.streams.close(ch)
             raise AriHttpError(400, "Stasis application not connected")
         return ch
 

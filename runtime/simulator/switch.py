@@ -7,6 +7,7 @@ import functools
 import itertools
 from typing import TYPE_CHECKING, Any, Callable
 
+from .audio import MediaStreams
 from .bridges import Bridging
 from .carrier import Carrier
 from .clock import SimClock
@@ -70,6 +71,7 @@ class Switch:
         self.player = Player(self)
         self.recorder = Recorder(self)
         self.bridging = Bridging(self)
+        self.streams = MediaStreams(self)
         self.dialplan = Dialplan(self)
         self.carrier = Carrier(self, inbound_context=inbound_context, trunk=trunk)
 
@@ -300,6 +302,7 @@ class Switch:
             ch.app_name = ch.app_data = ""
         self.channel_event(ch, "ChannelDestroyed", cause=cause, cause_txt=cause_text(cause))
         self.channels.pop(ch.id, None)
+        self.streams.close(ch)
         if ch.call is not None:
             ch.call.finish(by, cause)
         task = ch.dialplan_task
@@ -324,3 +327,4 @@ class Switch:
                 ch.call.cancel_tasks()
         for br in list(self.bridges.values()):
             self._cancel_timers(br)
+        self.streams.shutdown()

@@ -1,0 +1,3 @@
+from flowlang.cli import main
+
+main()
