@@ -14,6 +14,7 @@ import statistics
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Mapping
 
 from flowlang import ir
@@ -65,6 +66,25 @@ def _open_store(url: str | None, factory: Callable[[str], Any] | None, close_sta
     return store
 
 
+async def _start_speech(cfg: RuntimeConfig, sim: AriSimulator | None, server: FlowServer) -> Any:
+    """Rendered prompt lengths for the simulator, and speech input when a [speech] model is set.
+
+    Without a configured model, menus take keys only (logged once); a configured model that is
+    missing or broken raises AsrError here, at start-up, never mid-call."""
+    from runtime.speech import start_speech
+    from runtime.speech.config import load_speech_config
+    from runtime.speech.manifest import register_media
+
+    speech_cfg = load_speech_config(Path(cfg.path) if cfg.path else None)
+    manifest = speech_cfg.sounds / "flowlang" / "manifest.json"
+    if sim is not None and manifest.is_file():
+        register_media(sim.media, manifest)
+    if speech_cfg.model is None:
+        log.info("speech input off: no [speech] model in flowlang.toml; menus accept keys only")
+        return None
+    return await start_speech(server, speech_cfg)
+
+
 @asynccontextmanager
 async def serving(spec: Serving) -> AsyncIterator[tuple[AriSimulator | None, FlowServer]]:
     """Start the simulator (unless an ARI URL is configured), the store and a FlowServer."""
@@ -90,12 +110,16 @@ async def serving(spec: Serving) -> AsyncIterator[tuple[AriSimulator | None, Flo
                         extensions=cfg.extensions, observer=spec.observer,
                         clock=Clock(spec.time_scale, spec.wall_start), agents=agents,
                         outbound_context=cfg.outbound_context, http_private=cfg.http_private, dsns=cfg.dsns)
+    speech = None
     try:
         await server.start()
         if sim is not None:
             await sim.wait_connected(cfg.app)
+        speech = await _start_speech(cfg, sim, server)
         yield sim, server
     finally:
+        if speech is not None:
+            await speech.close()
         await server.stop()
         await client.close()
         if store is not None:
