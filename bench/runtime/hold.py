@@ -1,0 +1,109 @@
+"""(b) Concurrency: N calls held open (an hour-long language-menu prompt), the runtime in its own
+process (serve.py) so that its RSS is the runtime's alone; a ping call walks a menu meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import APP, HOLD_PROMPT, PASSWORD, USER, media, rss_bytes, stamp_events
+from runtime.simulator import AriSimulator, ScriptedCaller
+
+SERVE = Path(__file__).resolve().parent / "serve.py"
+PINGS = 50
+
+
+@dataclass(frozen=True)
+class HoldResult:
+    """Memory and latency with `calls` calls open."""
+
+    calls: int
+    open_ok: int
+    rss_mb: float
+    kb_per_call: float
+    sim_kb_per_call: float
+    cpu_per_call_ms: float
+    ping_p50: float
+    ping_p99: float
+    transit_p99: float
+    load: tuple[float, float, float]
+
+
+class Child:
+    """The serve.py process."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    async def stats(self) -> dict:
+        self.proc.stdin.write(b"stats\n")
+        await self.proc.stdin.drain()
+        return json.loads(await asyncio.wait_for(self.proc.stdout.readline(), 120))
+
+    async def close(self) -> None:
+        self.proc.stdin.write(b"quit\n")
+        await self.proc.stdin.drain()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 60)
+        except asyncio.TimeoutError:
+            self.proc.kill()
+
+
+async def _open(sim: AriSimulator, n: int) -> bool:
+    try:
+        call = await sim.place_call(app=APP, caller=f"+86135{n:08d}", dialed="95555", timeout=60.0)
+        await call.wait_for(lambda e: e[0] == "play" and HOLD_PROMPT in e[1], 120.0)
+        return True
+    except Exception:  # noqa: BLE001 - counted
+        return False
+
+
+async def _ping(sim: AriSimulator, n: int) -> None:
+    call = await sim.place_call(app=APP, caller=f"+86136{n:08d}", dialed="95555", timeout=30.0)
+    await ScriptedCaller([("wait_prompt", HOLD_PROMPT, 30.0), ("press", "1"), ("wait_prompt", "main_menu", 30.0),
+                          ("press", "2"), ("wait_prompt", "cards_menu", 30.0), ("hangup",)], timeout=30.0).run(call)
+    await call.wait_ended(30.0)
+
+
+async def _pings(sim: AriSimulator, level: int) -> None:
+    """PINGS ping calls, started 50 ms apart (each walks two menus, about 10 s at time scale 1)."""
+    async def later(n: int) -> None:
+        await asyncio.sleep(0.05 * n)
+        await _ping(sim, 20_000 + level * 100 + n)
+    await asyncio.gather(*(later(n) for n in range(PINGS)))
+
+
+async def run_hold(levels: list[int], time_scale: float) -> list[HoldResult]:
+    """Open calls up to each level in turn; measure after each."""
+    sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(True))
+    await sim.start()
+    stamp_events(sim)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(SERVE), "--url", sim.base_url, "--time-scale", str(time_scale),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    child = Child(proc)
+    assert (await proc.stdout.readline()).strip() == b"ready"
+    await sim.wait_connected(APP)
+    # warm-up: imports, caches, first-call costs out of the baseline
+    await asyncio.gather(*(_ping(sim, 10_000 + n) for n in range(5)))
+    base, sim_base, opened, results = await child.stats(), rss_bytes(), 0, []
+    ok = 0
+    for level in levels:
+        oks = await asyncio.gather(*(_open(sim, i) for i in range(opened, level)))
+        ok, opened = ok + sum(oks), level
+        await asyncio.sleep(1.0)
+        held = await child.stats()
+        sim_rss = rss_bytes()
+        await _pings(sim, level)
+        ping = await child.stats()
+        results.append(HoldResult(level, ok, held["rss"] / 2**20, (held["rss"] - base["rss"]) / 1024 / level,
+                                  (sim_rss - sim_base) / 1024 / level,
+                                  1000 * (held["cpu"] - base["cpu"]) / level, ping["p50"], ping["p99"],
+                                  ping["transit_p99"], os.getloadavg()))
+    await child.close()
+    await sim.stop()
+    return results
