@@ -83,6 +83,13 @@ def validate(src: SourceFile | str | Path, config: Config | None = None) -> Vali
         diags.extend(problems)
     if result.flow is None:  # compilation failed: its errors stand, whatever the configuration says
         return ValidationResult(src.name, None, diags, result.sources)
+    from dataclasses import replace
+
+    from flowlang.analysis.durations import durations_for
+
+    measured = durations_for(src.name, result.flow.name) if not config.prompt_durations else {}
+    if measured:
+        config = replace(config, prompt_durations=measured)
     diags.extend(run_rules(result.flow, config))
     return ValidationResult(src.name, result.flow, apply_policy(diags, config, suppressions), result.sources)
 

@@ -261,7 +261,12 @@ def render(
         from flowlang.analysis.timing import worst_time_to_agent
         target = output or Path(f"{flow.name}.{format.value}")
         try:
-            data = draw(flow, format.value, times=worst_time_to_agent(flow))
+            from flowlang.analysis.durations import durations_for
+            from flowlang.analysis.inline import prompt_seconds
+
+            measured = durations_for(path, flow.name)
+            seconds = (lambda p, lang: prompt_seconds(p, lang, measured)) if measured else prompt_seconds
+            data = draw(flow, format.value, times=worst_time_to_agent(flow, seconds))
         except RenderError as e:
             raise fail(str(e)) from None
         target.write_bytes(data)

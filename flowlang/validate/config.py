@@ -24,6 +24,7 @@ class Config:
     http_allowlist: tuple[str, ...] = ()
     transfer_allowlist: tuple[str, ...] = ()
     dsns: tuple[str, ...] = ()
+    prompt_durations: dict = field(default_factory=dict)  # measured by `flowc prompts build`
     path: str = ""  # the file these came from, for messages
 
     def severity_of(self, code: str, default: Severity) -> Severity | None:

@@ -13,7 +13,7 @@ from flowlang.diagnostics import Diagnostic, Severity
 from flowlang.source import Span
 from flowlang.validate.config import Config
 from flowlang.validate.registry import rule
-from flowlang.validate.rules._util import (CJK, Key, agent_times, by_position, is_human, is_inline,
+from flowlang.validate.rules._util import (CJK, Key, agent_times, by_position, prompt_seconds, is_human, is_inline,
                                            is_interactive, listing, names, node_prompts, prompt_languages,
                                            view)
 
@@ -321,7 +321,9 @@ def slow_to_agent(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[D
     Best practice: keep prompts short, put the agent option early, and ask only what the agent needs.
     """
     limit = config.max_time_to_agent
-    for nid, t in sorted(agent_times(flow).items()):
+    measured = config.prompt_durations
+    seconds = (lambda p, lang: prompt_seconds(p, lang, measured)) if measured else prompt_seconds
+    for nid, t in sorted(agent_times(flow, seconds).items()):
         if t.seconds <= limit:
             continue
         bound = "" if t.exact else " (a large loop was bounded, not searched)"
