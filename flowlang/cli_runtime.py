@@ -184,6 +184,8 @@ def call(
     agents: int = typer.Option(2, "--agents", help="Simulated agents (0: nobody answers the queue)."),
     talk: float = typer.Option(20.0, "--talk", help="Seconds a simulated agent talks before hanging up."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log call events to stderr."),
+    audio: bool = typer.Option(True, "--audio/--no-audio", help="Play rendered prompts (flowc prompts build) "
+                               "when this machine has a sound device; text is always printed."),
 ) -> None:
     """Call a flow over the embedded simulator: prompts shown as text, keys typed as DTMF.
 
@@ -206,8 +208,11 @@ def call(
     flows = load_flows([flow], cfg)
     name = next(iter(flows))
     transcript = Transcript(currency=flows[name].resources.settings.currency)
+    observer = transcript
+    if audio and scale == 1.0:
+        observer = _with_local_audio(transcript, flows[name].flow, cfg)
     spec = Serving(flows, cfg, time_scale=scale, wall_start=wall, store_url=db, agents=agents, talk=talk,
-                   observer=transcript, close_stale=False)  # a `flowc run` may share the database
+                   observer=observer, close_stale=False)  # a `flowc run` may share the database
     typer.echo(f"calling {name} as {caller}" + (f" at {at}" if at else "")
                + ("" if groups is not None else " (type digits and Enter; h hangs up)"))
     try:
@@ -234,6 +239,22 @@ def _groups(keys: Optional[str]) -> Optional[list[str]]:
     if not sys.stdin.isatty():
         return [line.strip() for line in sys.stdin if line.strip()]
     return None
+
+
+def _with_local_audio(transcript, flow, cfg):
+    """The transcript, plus local playback of rendered prompts when a sound device is there."""
+    from runtime.speech.config import load_speech_config
+    from runtime.speech.player import LocalAudio
+
+    player = LocalAudio(flow, load_speech_config(Path(cfg.path) if cfg.path else None).sounds)
+    if not player.enabled:
+        return transcript
+
+    def both(call_id, item):
+        transcript(call_id, item)
+        player.observe(call_id, item)
+
+    return both
 
 
 async def _call(spec, name: str, caller: str, dialed: str, groups: Optional[list[str]], transcript):
