@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from flowlang import ir
 
@@ -26,7 +27,26 @@ MAX_CALLS = 4  # test calls live at once (each runs its own simulator)
 MAX_SECONDS = 15 * 60  # a forgotten call is hung up after this
 
 
-def _plain(call_id: str, item: Any) -> dict | None:
+def _rendered_finder(path: Path, flow: ir.Flow) -> Callable[[Any], list[str]]:
+    """prompt item -> the files `flowc prompts build` rendered for it, relative to the flow's folder."""
+    from flowlang.analysis.durations import manifest_for
+    from runtime import commands as c
+    from runtime.speech.player import LocalAudio
+
+    manifest = manifest_for(path)
+    if manifest is None:
+        return lambda item: []
+    player = LocalAudio(flow, manifest.parent.parent, enabled=False)
+    here = path.resolve().parent
+
+    def find(item: Any) -> list[str]:
+        files = player.files(c.Play("", (item,), False))
+        return [os.path.relpath(f.resolve(), here) for f in files]
+
+    return find
+
+
+def _plain(call_id: str, item: Any, rendered: Callable[[Any], list[str]] = lambda item: []) -> dict | None:
     """An observer item as JSON-able data for the browser (None: not shown)."""
     from runtime import commands as c
     from runtime import events as e
@@ -35,7 +55,8 @@ def _plain(call_id: str, item: Any) -> dict | None:
         return {"type": "visit", "node": item.node_id, "kind": item.kind}
     if isinstance(item, c.Play):
         return {"type": "play", "bargein": item.bargein, "prompts": [
-            {"id": p.prompt_id, "lang": p.lang, "text": "".join(s.value for s in p.segments), "audio": p.audio}
+            {"id": p.prompt_id, "lang": p.lang, "text": "".join(s.value for s in p.segments), "audio": p.audio,
+             "rendered": [] if p.audio else rendered(p)}
             for p in item.items]}
     if isinstance(item, e.DtmfReceived):
         return {"type": "dtmf", "digit": item.digit}
@@ -62,6 +83,7 @@ class TestCall:
         self.sim_call: Any = None
         self.error: str | None = None
         self.task: asyncio.Task | None = None
+        self.rendered = _rendered_finder(path, flow)
 
     def emit(self, item: dict | None) -> None:
         if item is not None:
@@ -69,7 +91,7 @@ class TestCall:
             self.queue.put_nowait(item)
 
     def observe(self, call_id: str, item: Any) -> None:
-        self.emit(_plain(call_id, item))
+        self.emit(_plain(call_id, item, self.rendered))
 
     async def run(self) -> None:
         from runtime.driver.local import Serving, serving

@@ -39,7 +39,7 @@ COOKIE = "flowc_token"
 HEADER = "X-Flowc-Token"
 ROOT, TOKEN, DIST, CALLS, LOCK = (web.AppKey(n, t) for n, t in (
     ("root", Path), ("token", str), ("dist", object), ("calls", CallManager), ("lock", asyncio.Lock)))
-MEDIA = {".wav", ".mp3", ".ogg", ".gsm", ".ulaw", ".alaw", ".sln", ".sln16"}
+MEDIA = {".wav", ".wav16", ".mp3", ".ogg", ".gsm", ".ulaw", ".alaw", ".sln", ".sln16"}
 NO_DIST = """<!doctype html><meta charset="utf-8"><title>flowc edit</title>
 <h1>The editor's front end is not built</h1>
 <p>Run <code>./scripts/setup</code> (or <code>cd editor-web &amp;&amp; npm ci &amp;&amp; npm run build</code>),

@@ -115,7 +115,7 @@ export interface CallItem {
   type: 'visit' | 'play' | 'dtmf' | 'end' | 'language' | 'action' | 'error' | 'closed';
   node?: string;
   kind?: string;
-  prompts?: { id: string; lang: string; text: string; audio: string | null }[];
+  prompts?: { id: string; lang: string; text: string; audio: string | null; rendered?: string[] }[];
   digit?: string;
   outcome?: string;
   reason?: string;

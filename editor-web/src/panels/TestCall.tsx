@@ -37,7 +37,8 @@ export function TestCall({ path, text, flowDir, disabled, onView }: {
         if (item.type === 'closed') { setLive(false); sock.close(); return; }
         if (item.type === 'play') {
           for (const p of item.prompts ?? []) {
-            if (p.audio) new Audio(api.mediaUrl(flowDir ? `${flowDir}/${p.audio}` : p.audio)).play().catch(() => undefined);
+            const files = p.audio ? [p.audio] : (p.rendered ?? []);
+            playInOrder(files.map((f) => api.mediaUrl(flowDir ? `${flowDir}/${f}` : f)));
           }
         }
         setItems((xs) => [...xs, item]);
@@ -80,4 +81,13 @@ function describe(it: CallItem): string {
     case 'error': return `error: ${it.message}`;
     default: return it.type;
   }
+}
+
+/** Play audio files one after another (a prompt rendered in several parts). */
+function playInOrder(urls: string[]): void {
+  const [first, ...rest] = urls;
+  if (!first) return;
+  const audio = new Audio(first);
+  audio.onended = () => playInOrder(rest);
+  audio.play().catch(() => undefined);
 }
