@@ -4,16 +4,13 @@ process (serve.py) so that its RSS is the runtime's alone; a ping call walks a m
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
+from child import spawn
 from harness import APP, HOLD_PROMPT, PASSWORD, USER, media, rss_bytes, stamp_events
 from runtime.simulator import AriSimulator, ScriptedCaller
 
-SERVE = Path(__file__).resolve().parent / "serve.py"
 PINGS = 50
 
 
@@ -31,26 +28,6 @@ class HoldResult:
     ping_p99: float
     transit_p99: float
     load: tuple[float, float, float]
-
-
-class Child:
-    """The serve.py process."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-
-    async def stats(self) -> dict:
-        self.proc.stdin.write(b"stats\n")
-        await self.proc.stdin.drain()
-        return json.loads(await asyncio.wait_for(self.proc.stdout.readline(), 120))
-
-    async def close(self) -> None:
-        self.proc.stdin.write(b"quit\n")
-        await self.proc.stdin.drain()
-        try:
-            await asyncio.wait_for(self.proc.wait(), 60)
-        except asyncio.TimeoutError:
-            self.proc.kill()
 
 
 async def _open(sim: AriSimulator, n: int) -> bool:
@@ -82,11 +59,7 @@ async def run_hold(levels: list[int], time_scale: float) -> list[HoldResult]:
     sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(True))
     await sim.start()
     stamp_events(sim)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(SERVE), "--url", sim.base_url, "--time-scale", str(time_scale),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-    child = Child(proc)
-    assert (await proc.stdout.readline()).strip() == b"ready"
+    child = await spawn(sim.base_url, time_scale)
     await sim.wait_connected(APP)
     # warm-up: imports, caches, first-call costs out of the baseline
     await asyncio.gather(*(_ping(sim, 10_000 + n) for n in range(5)))

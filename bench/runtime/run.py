@@ -1,11 +1,12 @@
 """Runtime benchmark: simulated callers through the full ARI path on flows/bank_service.flow.
 
     python bench/runtime/run.py --rates 20,60,120,240 --duration 60 --time-scale 1.0 \\
-        --concurrency 500,1000,2000 [--skip-sweep] [--skip-hold] [--engine-calls 1000]
+        --concurrency 500,1000,2000 [--one-process] [--skip-sweep] [--skip-hold] [--engine-calls 1000]
 
-(a) arrival-rate sweep (sweep.py): Poisson arrivals per rate for --duration real seconds, the
-    simulator and the runtime in one process (as `flowc run` does), a temp SQLite call store;
-    stops at the first rate not sustained.
+(a) arrival-rate sweep (sweep.py): Poisson arrivals per rate for --duration real seconds, a temp
+    SQLite call store; stops at the first rate not sustained. By default the runtime runs in its
+    own process (serve.py) on loopback ARI; --one-process puts simulator, callers and runtime in
+    one process, as `flowc run` does.
 (b) concurrency (hold.py): N calls held open, runtime in its own process (serve.py); RSS per call.
 (c) engine-only steps/s: bench/engine_steps.py.
 Prints Markdown tables.
@@ -39,18 +40,34 @@ def _load(load: tuple[float, float, float]) -> str:
     return "/".join(f"{x:.2f}" for x in load)
 
 
-def sweep_table(rates: list[float], duration: float, scale: float) -> list[str]:
-    out = ["| rate /s | placed | completed | failed | max live calls | p50 ms | p99 ms | WS transit p50/p99 ms "
-           "| arrival lag p99 ms | max client backlog | CPU ms/call | CPU use | load avg | sustained |",
-           "|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---|---|"]
+def _ms(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{1000 * seconds:.2f}"
+
+
+def _share(seconds: float | None, wall: float) -> str:
+    return "—" if seconds is None else f"{100 * seconds / wall:.0f} %"
+
+
+def sweep_row(r) -> str:
+    """One Markdown row of the sweep table."""
+    failed = ", ".join(f"{k} {v}" for k, v in sorted(r.failed.items())) or "0"
+    s = r.side
+    return (f"| {r.rate:g} | {r.placed} | {r.completed} | {failed} | {s.max_live} | {s.p50:.2f} | {s.p99:.2f} | "
+            f"{s.transit_p50:.2f} / {s.transit_p99:.2f} | {r.lag_p99:.1f} | {s.max_pending} | "
+            f"{_ms(r.per_call(r.cpu))} | {_ms(r.per_call(s.cpu))} | {_share(r.cpu, r.wall)} | "
+            f"{_share(s.cpu, r.wall)} | {_load(r.load)} | {'yes' if r.sustained else '**no**'} |")
+
+
+def sweep_table(rates: list[float], duration: float, scale: float, split: bool) -> list[str]:
+    here = "simulator + callers" if split else "whole process"
+    out = [f"| rate /s | placed | completed | failed | max live calls | p50 ms | p99 ms | WS transit p50/p99 ms "
+           f"| arrival lag p99 ms | max client backlog | {here} CPU ms/call | runtime process CPU ms/call "
+           f"| {here} CPU use | runtime process CPU use | load avg | sustained |",
+           "|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|"]
     print("\n".join(out), flush=True)
     for rate in rates:
-        r = asyncio.run(run_rate(rate, duration, scale))
-        failed = ", ".join(f"{k} {v}" for k, v in sorted(r.failed.items())) or "0"
-        out.append(f"| {rate:g} | {r.placed} | {r.completed} | {failed} | {r.max_live} | {r.p50:.2f} | "
-                   f"{r.p99:.2f} | {r.transit_p50:.2f} / {r.transit_p99:.2f} | {r.lag_p99:.1f} | "
-                   f"{r.max_pending} | {1000 * r.cpu_per_call:.2f} | {100 * r.cpu_share:.0f} % | "
-                   f"{_load(r.load)} | {'yes' if r.sustained else '**no**'} |")
+        r = asyncio.run(run_rate(rate, duration, scale, split))
+        out.append(sweep_row(r))
         print(out[-1], flush=True)
         if not r.sustained:
             break
@@ -85,6 +102,8 @@ def main() -> None:
     parser.add_argument("--time-scale", type=float, default=1.0)
     parser.add_argument("--concurrency", default="500,1000,2000")
     parser.add_argument("--engine-calls", type=int, default=1000)
+    parser.add_argument("--one-process", action="store_true",
+                        help="sweep with simulator, callers and runtime in one process (as `flowc run`)")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--skip-hold", action="store_true")
     parser.add_argument("--skip-engine", action="store_true")
@@ -93,8 +112,9 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, load avg {_load(os.getloadavg())}; "
           f"prompts {PROMPT_SECONDS:g} s simulated, time scale {args.time_scale:g}", flush=True)
     if not args.skip_sweep:
-        print(f"\n(a) arrival-rate sweep, {args.duration:g} s per rate, one process\n", flush=True)
-        sweep_table(_ints(args.rates), args.duration, args.time_scale)
+        how = "one process" if args.one_process else "runtime in its own process (split)"
+        print(f"\n(a) arrival-rate sweep, {args.duration:g} s per rate, {how}\n", flush=True)
+        sweep_table(_ints(args.rates), args.duration, args.time_scale, not args.one_process)
     if not args.skip_hold:
         print("\n(b) concurrency, runtime in its own process\n", flush=True)
         hold_table([int(x) for x in _ints(args.concurrency)], args.time_scale)

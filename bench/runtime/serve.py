@@ -1,9 +1,10 @@
-"""The runtime alone, in its own process, for run.py's concurrency test (RSS of the runtime only).
+"""The runtime alone, in its own process: run.py's concurrency test and the split rate sweep.
 
     python bench/runtime/serve.py --url http://127.0.0.1:PORT [--time-scale 1.0]
 
 Prints `ready` once the event socket is up; then each `stats` line on stdin gets one JSON line:
-RSS after gc.collect(), CPU seconds, live sessions, and the latencies since the previous `stats`.
+RSS after gc.collect(), CPU seconds, live sessions, and, since the previous `stats`: the latencies,
+the most live sessions and the largest client backlog (sampled every 0.25 s).
 `quit` (or end of input) stops it.
 """
 
@@ -15,6 +16,7 @@ import json
 import sys
 import threading
 import time
+from collections import deque
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -22,14 +24,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import p50, pct, rss_bytes, start_runtime  # noqa: E402
 
 
-def stats(rt) -> dict:
-    """One report; the latency buffers are emptied."""
+def stats(rt, peaks: dict) -> dict:
+    """One report; the latency buffers and the peaks are emptied."""
     lat, transit = list(rt.server.latencies), list(rt.transit)
     rt.server.latencies.clear()
     rt.transit.clear()
-    return {"rss": rss_bytes(), "cpu": time.process_time(), "sessions": len(rt.server.sessions),
-            "started": rt.server.started, "n": len(lat), "p50": p50(lat), "p99": pct(lat, 0.99),
-            "transit_p50": p50(transit), "transit_p99": pct(transit, 0.99)}
+    report = {"rss": rss_bytes(), "cpu": time.process_time(), "sessions": len(rt.server.sessions),
+              "started": rt.server.started, "n": len(lat), "p50": p50(lat), "p99": pct(lat, 0.99),
+              "transit_p50": p50(transit), "transit_p99": pct(transit, 0.99), **peaks}
+    peaks.update(max_live=0, max_pending=0)
+    return report
+
+
+async def watch(rt, peaks: dict) -> None:
+    """Keep the most live sessions and the largest dispatcher backlog since the last report."""
+    while True:
+        peaks["max_live"] = max(peaks["max_live"], len(rt.server.sessions))
+        peaks["max_pending"] = max(peaks["max_pending"], rt.client.pending_events)
+        await asyncio.sleep(0.25)
 
 
 async def main() -> None:
@@ -46,11 +58,15 @@ async def main() -> None:
         loop.call_soon_threadsafe(lines.put_nowait, "quit")
 
     rt = await start_runtime(args.url, args.time_scale)
+    rt.server.latencies = deque(maxlen=5_000_000)  # the default 100 000 would drop the start of long runs
+    peaks = {"max_live": 0, "max_pending": 0}
+    watcher = loop.create_task(watch(rt, peaks))
     threading.Thread(target=reader, daemon=True).start()
     print("ready", flush=True)
     while (command := await lines.get()) != "quit":
         if command == "stats":
-            print(json.dumps(stats(rt)), flush=True)
+            print(json.dumps(stats(rt, peaks)), flush=True)
+    watcher.cancel()
     await rt.stop()
 
 

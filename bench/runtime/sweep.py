@@ -1,4 +1,8 @@
-"""(a) Arrival-rate sweep: Poisson arrivals for a while, simulator and runtime in one process."""
+"""(a) Arrival-rate sweep: Poisson arrivals for a while, through the full ARI path.
+
+Two set-ups. *Split* (the default): the runtime runs alone in a serve.py process, connected over
+loopback ARI (REST + WebSocket) to this process, which runs the simulator and the callers.
+*One process*: simulator, callers and runtime share one event loop, as `flowc run` does."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass
 
+from child import spawn
 from harness import APP, PASSWORD, USER, media, menu_script, p50, pct, stamp_events, start_runtime
 from runtime.simulator import AriSimulator, ScriptedCaller
 
@@ -17,31 +22,83 @@ LAG_LIMIT = 0.5  # s an arrival may start late before the rate counts as not kep
 
 
 @dataclass(frozen=True)
+class SideResult:
+    """What the runtime side measured: latencies (ms), peaks, and its own CPU when separate."""
+
+    p50: float
+    p99: float
+    transit_p50: float
+    transit_p99: float
+    max_live: int
+    max_pending: int
+    cpu: float | None  # runtime process CPU seconds; None when it shares this process
+
+
+@dataclass(frozen=True)
 class RateResult:
     """One rate's measurements."""
 
     rate: float
     duration: float
+    split: bool
     placed: int
     completed: int
     failed: dict[str, int]
-    p50: float
-    p99: float
-    transit_p50: float
-    transit_p99: float
     lag_p99: float
-    max_live: int
-    max_pending: int
     drain: float
-    cpu_per_call: float
-    cpu_share: float
+    cpu: float  # this process (simulator + callers, and the runtime when not split), seconds
+    wall: float
+    side: SideResult
     load: tuple[float, float, float]
 
     @property
     def sustained(self) -> bool:
         """Every call placed on time and finished, p99 (runtime + transit) under 50 ms."""
         return (not self.failed and self.completed == self.placed and self.lag_p99 < LAG_LIMIT * 1000
-                and self.p99 + self.transit_p99 < LATENCY_TARGET * 1000)
+                and self.side.p99 + self.side.transit_p99 < LATENCY_TARGET * 1000)
+
+    def per_call(self, seconds: float | None) -> float | None:
+        return None if seconds is None else seconds / max(1, self.completed)
+
+
+class LocalSide:
+    """The runtime in this process, sampled every 0.25 s."""
+
+    async def open(self, sim: AriSimulator, time_scale: float) -> None:
+        self.rt = await start_runtime(sim.base_url, time_scale)
+        self.rt.server.latencies = deque(maxlen=5_000_000)  # the default 100 000 drops long runs' start
+        await sim.wait_connected(APP)
+        self.live, self.pending, self.stop = [0], [0], asyncio.Event()
+        self.watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while not self.stop.is_set():
+            self.live.append(len(self.rt.server.sessions))
+            self.pending.append(self.rt.client.pending_events)
+            await asyncio.sleep(0.25)
+
+    async def close(self) -> SideResult:
+        self.stop.set()
+        await self.watcher
+        lat, transit = list(self.rt.server.latencies), list(self.rt.transit)
+        await self.rt.stop()
+        return SideResult(p50(lat), pct(lat, 0.99), p50(transit), pct(transit, 0.99),
+                          max(self.live), max(self.pending), None)
+
+
+class RemoteSide:
+    """The runtime in a serve.py process; its stats are read before and after the window."""
+
+    async def open(self, sim: AriSimulator, time_scale: float) -> None:
+        self.child = await spawn(sim.base_url, time_scale)
+        await sim.wait_connected(APP)
+        self.base = await self.child.stats()
+
+    async def close(self) -> SideResult:
+        s = await self.child.stats()
+        await self.child.close()
+        return SideResult(s["p50"], s["p99"], s["transit_p50"], s["transit_p99"], s["max_live"],
+                          s["max_pending"], s["cpu"] - self.base["cpu"])
 
 
 async def _one(sim: AriSimulator, n: int, outcome: Counter) -> None:
@@ -54,25 +111,11 @@ async def _one(sim: AriSimulator, n: int, outcome: Counter) -> None:
         outcome[type(exc).__name__] += 1
 
 
-async def _watch(rt, live: list[int], pending: list[int], stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        live.append(len(rt.server.sessions))
-        pending.append(rt.client.pending_events)
-        await asyncio.sleep(0.25)
-
-
-async def run_rate(rate: float, duration: float, time_scale: float, seed: int = 1) -> RateResult:
-    """Place Poisson arrivals at `rate` per second for `duration` real seconds; wait for the rest."""
-    sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(False))
-    await sim.start()
-    stamp_events(sim)
-    rt = await start_runtime(sim.base_url, time_scale)
-    rt.server.latencies = deque(maxlen=5_000_000)  # the default 100 000 would drop the start of long runs
-    await sim.wait_connected(APP)
-    loop, rng, outcome = asyncio.get_running_loop(), random.Random(seed), Counter()
-    live, pending, lags, tasks, stop = [], [], [], set(), asyncio.Event()
-    watcher = loop.create_task(_watch(rt, live, pending, stop))
-    cpu0, t0, at, n = time.process_time(), loop.time(), 0.0, 0
+async def _arrivals(sim: AriSimulator, rate: float, duration: float, seed: int, outcome: Counter,
+                    tasks: set) -> tuple[int, list[float]]:
+    """Start Poisson arrivals for `duration` s; return how many and how late each started."""
+    loop, rng, lags, n, at = asyncio.get_running_loop(), random.Random(seed), [], 0, 0.0
+    t0 = loop.time()
     while (at := at + rng.expovariate(rate)) < duration:
         if (delay := t0 + at - loop.time()) > 0:
             await asyncio.sleep(delay)
@@ -81,21 +124,30 @@ async def run_rate(rate: float, duration: float, time_scale: float, seed: int = 
         tasks.add(task)
         task.add_done_callback(tasks.discard)
         n += 1
+    return n, lags
+
+
+async def run_rate(rate: float, duration: float, time_scale: float, split: bool = True,
+                   seed: int = 1) -> RateResult:
+    """Place Poisson arrivals at `rate` per second for `duration` real seconds; wait for the rest."""
+    sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(False))
+    await sim.start()
+    stamp_events(sim)
+    side = RemoteSide() if split else LocalSide()
+    await side.open(sim, time_scale)
+    loop, outcome, tasks = asyncio.get_running_loop(), Counter(), set()
+    cpu0, t0 = time.process_time(), loop.time()
+    n, lags = await _arrivals(sim, rate, duration, seed, outcome, tasks)
     window_end = loop.time()
     if tasks:
         await asyncio.wait(set(tasks), timeout=120 * time_scale + 60)
-    drain, cpu, load = loop.time() - window_end, time.process_time() - cpu0, os.getloadavg()
-    stop.set()
-    await watcher
+    drain, cpu, wall, load = loop.time() - window_end, time.process_time() - cpu0, loop.time() - t0, os.getloadavg()
     for task in list(tasks):
         task.cancel()
-    lat, transit = list(rt.server.latencies), list(rt.transit)
-    await rt.stop()
+    measured = await side.close()
     await sim.stop()
     completed = outcome.pop("completed", 0)
     if tasks:
         outcome["unfinished"] += len(tasks)
-    wall = loop.time() - t0
-    return RateResult(rate, duration, n, completed, dict(outcome), p50(lat), pct(lat, 0.99), p50(transit),
-                      pct(transit, 0.99), pct(lags, 0.99), max(live, default=0), max(pending, default=0),
-                      drain, cpu / max(1, completed), cpu / wall, load)
+    return RateResult(rate, duration, split, n, completed, dict(outcome), pct(lags, 0.99), drain, cpu, wall,
+                      measured, load)

@@ -1,0 +1,44 @@
+"""The serve.py process seen from the simulator's side: start it, ask for stats, stop it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+SERVE = Path(__file__).resolve().parent / "serve.py"
+
+
+class Child:
+    """A running serve.py, driven over its stdin/stdout."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    async def stats(self) -> dict:
+        self.proc.stdin.write(b"stats\n")
+        await self.proc.stdin.drain()
+        return json.loads(await asyncio.wait_for(self.proc.stdout.readline(), 120))
+
+    async def close(self) -> None:
+        self.proc.stdin.write(b"quit\n")
+        await self.proc.stdin.drain()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 60)
+        except asyncio.TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+
+
+async def spawn(url: str, time_scale: float) -> Child:
+    """Start serve.py on the simulator at `url`; return once its event socket is up."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(SERVE), "--url", url, "--time-scale", str(time_scale),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    line = (await asyncio.wait_for(proc.stdout.readline(), 120)).strip()
+    if line != b"ready":
+        proc.kill()
+        await proc.wait()
+        raise RuntimeError(f"serve.py did not start: {line!r}")
+    return Child(proc)
