@@ -1,12 +1,23 @@
-"""Shared test options: `--update-golden` (or FLOWLANG_UPDATE_GOLDEN=1) rewrites golden files."""
+"""Shared test fixtures: golden files (`--update-golden` or FLOWLANG_UPDATE_GOLDEN=1 rewrites them)
+and the test flows compiled once per session."""
 
 from __future__ import annotations
 
 import difflib
 import os
 from pathlib import Path
+from typing import Callable
 
 import pytest
+
+from flowlang import api, ir
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOWS = {
+    "bank_service": ROOT / "flows" / "bank_service.flow",
+    "subflow": ROOT / "tests" / "render" / "flows" / "subflow.flow",
+    "all_kinds": ROOT / "tests" / "render" / "flows" / "all_kinds.flow",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -17,21 +28,51 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         pass
 
 
+def updating(config: pytest.Config) -> bool:
+    """Whether golden files are being rewritten (--update-golden or FLOWLANG_UPDATE_GOLDEN=1)."""
+    env = os.environ.get("FLOWLANG_UPDATE_GOLDEN", "").strip().lower()
+    return bool(config.getoption("--update-golden", default=False)) or env in ("1", "true", "yes")
+
+
 @pytest.fixture
-def golden(request: pytest.FixtureRequest):
-    """check(path, text): compare with a golden file (unified diff on failure) or rewrite it."""
-    update = request.config.getoption("--update-golden", default=False) or os.environ.get("FLOWLANG_UPDATE_GOLDEN")
+def golden_file(request: pytest.FixtureRequest) -> Callable[[Path, str], None]:
+    """check(path, text): byte-for-byte comparison with a unified diff, or a rewrite when updating."""
+    update = updating(request.config)
 
     def check(path: Path, actual: str) -> None:
-        if update or not path.exists():
-            if not update:
-                pytest.fail(f"golden file {path} is missing; run pytest --update-golden to create it")
-            path.write_text(actual, encoding="utf-8")
+        data = actual.encode("utf-8")
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
             return
-        expected = path.read_text(encoding="utf-8")
-        if expected != actual:
-            diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
-                                                f"{path} (golden)", f"{path} (actual)"))
-            pytest.fail(f"output differs from {path.name}:\n{diff}\n(run pytest --update-golden to accept)")
+        if not path.exists():
+            pytest.fail(f"missing golden file {path} (run pytest --update-golden)", pytrace=False)
+        expected = path.read_bytes()
+        if expected != data:
+            diff = "".join(difflib.unified_diff(
+                expected.decode("utf-8", "replace").splitlines(True), actual.splitlines(True),
+                f"{path.name} (golden)", f"{path.name} (actual)"))
+            pytest.fail(f"{path.name} differs (pytest --update-golden accepts it):\n{diff}", pytrace=False)
 
     return check
+
+
+@pytest.fixture
+def golden(golden_file):
+    """The same check under its older name."""
+    return golden_file
+
+
+_CACHE: dict[str, ir.Flow] = {}
+
+
+@pytest.fixture
+def flow() -> Callable[[str], ir.Flow]:
+    """load(name): a test flow compiled once per session (bank_service, subflow, all_kinds)."""
+
+    def load(name: str) -> ir.Flow:
+        if name not in _CACHE:
+            _CACHE[name] = api.compile_or_raise(FLOWS[name])
+        return _CACHE[name]
+
+    return load
