@@ -10,6 +10,16 @@ from runtime.nodes.base import Behaviour, Ctx, secure_text
 DIGITS = "0123456789"
 
 
+
+def ask_or_take_typeahead(ctx: Ctx, behaviour, node) -> None:
+    """A key pressed during an earlier barge-in prompt answers at once; otherwise ask."""
+    keys = ctx.take_typeahead(1)
+    if keys:
+        ctx.scratch(phase="wait")
+        behaviour._key(ctx, node, keys)
+    else:
+        ask(ctx, behaviour.spec(node))
+
 class Menu(Behaviour):
     """Prompt; a key or phrase picks a choice; noinput/nomatch re-ask; then `exhausted`."""
 
@@ -19,12 +29,7 @@ class Menu(Behaviour):
                    {"noinput": node.noinput_prompts, "nomatch": node.nomatch_prompts})
 
     def enter(self, ctx: Ctx, node: ir.MenuNode) -> None:
-        keys = ctx.take_typeahead(1)
-        if keys:
-            ctx.scratch(phase="wait")
-            self._key(ctx, node, keys)
-        else:
-            ask(ctx, self.spec(node))
+        ask_or_take_typeahead(ctx, self, node)
 
     def played(self, ctx: Ctx, node: ir.MenuNode) -> None:
         wait(ctx, node.timeout)
@@ -183,12 +188,7 @@ class Language(Behaviour):
         if not node.choices:
             ctx.follow("next")
             return
-        keys = ctx.take_typeahead(1)
-        if keys:
-            ctx.scratch(phase="wait")
-            self._key(ctx, node, keys)
-        else:
-            ask(ctx, self.spec(node))
+        ask_or_take_typeahead(ctx, self, node)
 
     def played(self, ctx: Ctx, node: ir.LanguageNode) -> None:
         wait(ctx, node.timeout)

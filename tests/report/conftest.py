@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,15 +24,6 @@ TEST_RULES = [
 ]
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """`--update-golden` rewrites golden files; tests/conftest.py may register it first."""
-    try:
-        parser.addoption("--update-golden", action="store_true", default=False,
-                         help="rewrite golden files with the current output")
-    except ValueError:
-        pass  # already registered by another conftest
-
-
 @pytest.fixture(autouse=True, scope="module")
 def declared_test_rules() -> Iterator[None]:
     """Declare FL990-FL992 for the module's tests, and take back the ones it added."""
@@ -47,27 +36,6 @@ def declared_test_rules() -> Iterator[None]:
 
 
 @pytest.fixture
-def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
-    """Compare text with golden/<name> byte for byte; rewrite it under --update-golden."""
-    update = bool(request.config.getoption("--update-golden", default=False)
-                  or os.environ.get("FLOWLANG_UPDATE_GOLDEN"))
-
-    def check(name: str, actual: str) -> None:
-        path = GOLDEN_DIR / name
-        data = actual.encode("utf-8")
-        if update:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            return
-        if not path.exists():
-            pytest.fail(f"missing golden file {path} (run pytest --update-golden)", pytrace=False)
-        expected = path.read_bytes()
-        if expected != data:
-            diff = "".join(difflib.unified_diff(
-                expected.decode("utf-8", "replace").splitlines(keepends=True),
-                actual.splitlines(keepends=True), f"golden/{name}", "actual"))
-            shown = diff or f"{expected!r} != {data!r}"
-            pytest.fail(f"{name} differs from its golden file (pytest --update-golden rewrites it):"
-                        f"\n{shown}", pytrace=False)
-
-    return check
+def golden(golden_file: Callable[[Path, str], None]) -> Callable[[str, str], None]:
+    """check(name, text): tests/conftest.py's golden-file check for golden/<name>."""
+    return lambda name, actual: golden_file(GOLDEN_DIR / name, actual)
