@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,21 @@ BUSY_TIMEOUT_S = 5.0
 MIGRATION_LOCK = 0x666C6F77  # pg advisory lock key ("flow") serialising migrations across workers
 # SQLite primary result codes worth retrying: BUSY, LOCKED, IOERR, FULL, CANTOPEN, PROTOCOL.
 SQLITE_TRANSIENT = {5, 6, 10, 13, 14, 15}
+
+
+def _wal(conn: sqlite3.Connection) -> str:
+    """Switch to WAL. On a fresh file, workers racing to switch get SQLITE_BUSY at once (SQLite
+    does not call the busy handler for this change), so retry within the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.005
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 @dataclass(frozen=True)
@@ -42,7 +58,7 @@ class SqliteDialect:
             if role == "reader":
                 conn.execute("PRAGMA query_only = ON")
                 return conn
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = _wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as exc:
