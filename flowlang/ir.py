@@ -454,6 +454,9 @@ class Flow:
             idx = ({n.id: n for n in self.nodes}, {p.id: p for p in self.prompts},
                    {k: tuple(v) for k, v in out.items()})
             object.__setattr__(self, "_idx", idx)
+            # from now on flow.node(i) / flow.prompt(i) are plain dict lookups (the validator makes ~10⁵)
+            object.__setattr__(self, "node", idx[0].__getitem__)
+            object.__setattr__(self, "prompt", idx[1].__getitem__)
         return idx
 
     # -- JSON
@@ -464,7 +467,9 @@ class Flow:
     @classmethod
     def from_json(cls, text: str | bytes) -> "Flow":
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_constant=_no_constant)
+        except RecursionError:
+            raise IRError(f"not accepted: JSON nested deeper than Python can read ({MAX_DEPTH} levels allowed)") from None
         except (ValueError, TypeError) as e:
             raise IRError(f"not JSON: {e}") from None
         return from_data(data)
@@ -519,6 +524,32 @@ def _hints(cls: type) -> dict[str, Any]:
     return _HINTS[cls]
 
 
+MAX_DEPTH = 100  # nesting of JSON values (expressions); the compiler's output stays far below
+MAX_NUMBER = 1e9  # every number the IR declares (timeouts, retries, lengths, rates) is in [0, 1e9]
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number the IR accepts")
+
+
+def _depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """Nesting depth of plain JSON data, counted without recursion; stops past `limit`."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, d = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, d)
+            if deepest > limit:
+                return deepest
+            stack.extend((v, d + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _number(value: float, where: str) -> None:
+    if not (0 <= value <= MAX_NUMBER):  # also false for NaN
+        raise IRError(f"{where}: {value!r} is out of range (0 to {MAX_NUMBER:g})")
+
+
 def _build(tp: Any, value: Any, where: str) -> Any:
     """Rebuild a value of type `tp` from JSON data, checking shapes as it goes."""
     origin = typing.get_origin(tp)
@@ -555,16 +586,21 @@ def _build(tp: Any, value: Any, where: str) -> Any:
     if origin in (Mapping, dict) or tp is Expr:
         if not isinstance(value, dict):
             raise IRError(f"{where}: expected an object")
+        if typing.get_args(tp) == (str, str) and not all(isinstance(v, str) for v in value.values()):
+            raise IRError(f"{where}: expected an object of strings")
         return value
     if dataclasses.is_dataclass(tp):
         return _dataclass(tp, value, where)
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise IRError(f"{where}: expected a number")
+        _number(value, where)
         return float(value)
     if tp in (int, str, bool):
         if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
             raise IRError(f"{where}: expected {tp.__name__}")
+        if tp is int:
+            _number(value, where)
         return value
     return value
 
@@ -608,6 +644,8 @@ def from_data(data: Any) -> Flow:
     """A Flow from plain data; raises IRError with the path of the first bad field."""
     if not isinstance(data, dict):
         raise IRError("the IR must be a JSON object")
+    if _depth(data) > MAX_DEPTH:
+        raise IRError(f"not accepted: JSON nested deeper than {MAX_DEPTH} levels")
     version = data.get("ir_version")
     if version != IR_VERSION:
         raise IRError(f"IR version {version!r} is not supported (this runtime reads {IR_VERSION})")
@@ -632,6 +670,13 @@ def check_integrity(flow: Flow) -> None:
     for i, e in enumerate(flow.edges):
         if e.source not in known or e.target not in known:
             raise IRError(f"flow.edges[{i}]: unknown node in {e.source!r} -> {e.target!r}")
+    subflows = {s.name: s for s in flow.subflows}
+    for s in flow.subflows:
+        if s.entry not in known:
+            raise IRError(f"subflow {s.name}: no entry node {s.entry!r}")
+    for n in flow.nodes:
+        if isinstance(n, CallNode) and n.subflow not in subflows:
+            raise IRError(f"node {n.id}: calls an unknown subflow {n.subflow!r}")
     prompts = {p.id for p in flow.prompts}
     for n in flow.nodes:
         used = list(getattr(n, "prompts", ()))

@@ -22,7 +22,11 @@ class FlowGraph:
     """A MultiDiGraph of the flow's nodes; node attribute `node` holds the ir.Node."""
 
     flow: ir.Flow
-    g: nx.MultiDiGraph
+
+    @cached_property
+    def g(self) -> nx.MultiDiGraph:
+        """Built on first use: most rules walk the inlined view instead (`analysis.inline.view`)."""
+        return _networkx(self.flow)
 
     @cached_property
     def reachable(self) -> set[str]:
@@ -70,7 +74,11 @@ class FlowGraph:
 
 
 def build_graph(flow: ir.Flow) -> FlowGraph:
-    """The networkx view of a flow (with subflow calls expanded)."""
+    """The networkx view of a flow (with subflow calls expanded), built when first used."""
+    return FlowGraph(flow)
+
+
+def _networkx(flow: ir.Flow) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph()
     for n in flow.nodes:
         g.add_node(n.id, node=n, kind=n.kind)
@@ -87,4 +95,4 @@ def build_graph(flow: ir.Flow) -> FlowGraph:
                 if isinstance(r, ir.ReturnNode) and r.id.startswith(sub.name + "."):
                     for c in conts:
                         g.add_edge(r.id, c, event="return", label=r.outcome)
-    return FlowGraph(flow, g)
+    return g

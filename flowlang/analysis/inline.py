@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import networkx as nx
 
@@ -27,45 +27,151 @@ MAX_VIEW_NODES = 20_000  # past this many inlined nodes, calls are summarised to
 
 
 # ---------------------------------------------------------------- the inlined graph
+Out = list[tuple[Key, str, Span]]  # the edges out of a node: (target, event, origin), in source order
+
+
 @dataclass
 class FlowView:
-    """The reachable flow as a MultiDiGraph over `Key`s; edges carry `event` and `origin` (a Span)."""
+    """The reachable flow over `Key`s: plain adjacency (`out`, `succ`, `pred`) for the rules' hot paths,
+    and the same graph as a networkx MultiDiGraph (`g`, edges carry `event` and `origin`), built on
+    first use."""
 
     flow: ir.Flow
-    g: nx.MultiDiGraph
+    out: dict[Key, Out]
     roots: tuple[Key, ...]
     memo: dict[str, Any] = field(default_factory=dict)  # results derived from the view, by name
 
     def node(self, key: Key) -> ir.Node:
         return self.flow.node(key[1])
 
+    def __iter__(self):
+        return iter(self.out)
+
+    @property
+    def g(self) -> nx.MultiDiGraph:
+        if "g" not in self.memo:
+            g = nx.MultiDiGraph()
+            g.add_nodes_from(self.out)
+            g.add_edges_from((u, v, {"event": ev, "origin": o}) for u, es in self.out.items() for v, ev, o in es)
+            self.memo["g"] = g
+        return self.memo["g"]
+
+    @property
+    def succ(self) -> dict[Key, list[Key]]:
+        """Each node's distinct successors, in source order."""
+        if "succ" not in self.memo:
+            self.memo["succ"] = {u: list(dict.fromkeys(v for v, _, _ in es)) for u, es in self.out.items()}
+        return self.memo["succ"]
+
+    @property
+    def pred(self) -> dict[Key, list[Key]]:
+        """Each node's distinct predecessors."""
+        if "pred" not in self.memo:
+            pred: dict[Key, list[Key]] = {u: [] for u in self.out}
+            for u, vs in self.succ.items():
+                for v in vs:
+                    pred[v].append(u)
+            self.memo["pred"] = pred
+        return self.memo["pred"]
+
     @property
     def reachable_ids(self) -> set[str]:
-        return {k[1] for k in self.g}
+        return {k[1] for k in self.out}
 
     def distance(self) -> dict[Key, int]:
         """Edge count of the shortest path from a root to each node."""
         if "dist" not in self.memo:
-            dist: dict[Key, int] = {}
-            for r in self.roots:
-                for k, d in nx.single_source_shortest_path_length(self.g, r).items():
-                    dist[k] = min(d, dist.get(k, d))
-            self.memo["dist"] = dist
+            self.memo["dist"] = bfs(self.succ, self.roots)
         return self.memo["dist"]
+
+    def reaching(self, targets: Iterable[Key]) -> set[Key]:
+        """The nodes from which some path reaches one of `targets` (the targets included)."""
+        return set(bfs(self.pred, targets))
 
     def simple(self, keep: Callable[[Key, Key, dict], bool] | None = None) -> nx.DiGraph:
         """A DiGraph of the view with only the edges `keep(u, v, data)` accepts."""
         out = nx.DiGraph()
-        out.add_nodes_from(self.g)
-        for u, v, data in self.g.edges(data=True):
-            if keep is None or keep(u, v, data):
-                out.add_edge(u, v)
+        out.add_nodes_from(self.out)
+        out.add_edges_from((u, v) for u, v in self.edges(keep))
         return out
+
+    def edges(self, keep: Callable[[Key, Key, dict], bool] | None = None) -> Iterator[tuple[Key, Key]]:
+        """The distinct (u, v) pairs with an edge `keep(u, v, {"event", "origin"})` accepts."""
+        for u, es in self.out.items():
+            seen: set[Key] = set()
+            for v, ev, o in es:
+                if v not in seen and (keep is None or keep(u, v, {"event": ev, "origin": o})):
+                    seen.add(v)
+                    yield u, v
 
     def edge_origin(self, u: Key, v: Key, keep: Callable[[dict], bool] | None = None) -> Span:
         """The source span of the first edge u -> v (in source order) that `keep` accepts."""
-        spans = [d["origin"] for d in self.g.get_edge_data(u, v, default={}).values() if keep is None or keep(d)]
+        spans = [o for w, ev, o in self.out.get(u, ()) if w == v and (keep is None or keep({"event": ev, "origin": o}))]
         return min(spans, key=position) if spans else self.node(u).origin
+
+
+def bfs(adj: Mapping[Any, Iterable[Any]], starts: Iterable[Any]) -> dict[Any, int]:
+    """Breadth first over adjacency lists: each node reached from `starts` -> its distance."""
+    dist = {s: 0 for s in starts}
+    todo = deque(dist)
+    while todo:
+        u = todo.popleft()
+        d = dist[u] + 1
+        for v in adj[u]:
+            if v not in dist:
+                dist[v] = d
+                todo.append(v)
+    return dist
+
+
+def strongly_connected_order(succ: Mapping[Any, Iterable[Any]]) -> list[list[Any]]:
+    """The strongly connected components of a graph given as adjacency lists, in topological order.
+
+    Tarjan's algorithm, iterative (no recursion limit on long chains), in O(nodes + edges).
+    """
+    index: dict[Any, int] = {}
+    low: dict[Any, int] = {}
+    on: set[Any] = set()
+    stack: list[Any] = []
+    out: list[list[Any]] = []
+    counter = 0
+    for root in succ:
+        if root in index:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on.add(root)
+        work = [(root, iter(succ[root]))]
+        while work:
+            v, it = work[-1]
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(succ[w])))
+                    break
+                if w in on and index[w] < low[v]:
+                    low[v] = index[w]
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    if low[v] < low[u]:
+                        low[u] = low[v]
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on.discard(w)
+                        comp.append(w)
+                        if w == v:
+                            break
+                    out.append(comp)
+    out.reverse()
+    return out
 
 
 _VIEWS: deque[tuple[ir.Flow, FlowView]] = deque(maxlen=4)
@@ -92,17 +198,18 @@ def build_view(flow: ir.Flow) -> FlowView:
     """Walk from the roots, inlining each called subflow under the call node's id."""
     subs = {s.name: s for s in flow.subflows}
     ids = {n.id for n in flow.nodes}
-    g = nx.MultiDiGraph()
     start = tuple(((), r) for r in roots(flow))
+    out: dict[Key, Out] = {k: [] for k in start}
     todo = deque(start)
-    g.add_nodes_from(start)
     while todo:
         key = todo.popleft()
-        for target, event, origin in _out(flow, subs, ids, key, len(g) < MAX_VIEW_NODES):
-            if target not in g:
+        edges = _out(flow, subs, ids, key, len(out) < MAX_VIEW_NODES)
+        out[key] = edges
+        for target, _, _ in edges:
+            if target not in out:
+                out[target] = []
                 todo.append(target)
-            g.add_edge(key, target, event=event, origin=origin)
-    return FlowView(flow, g, start)
+    return FlowView(flow, out, start)
 
 
 def _out(flow: ir.Flow, subs: dict, ids: set[str], key: Key, expand: bool):

@@ -13,7 +13,8 @@ from flowlang import ir
 from flowlang.source import Span
 
 from flowlang.analysis.inline import *  # noqa: F401,F403
-from flowlang.analysis.inline import FlowView, Key, node_prompts, prompt_seconds, view  # noqa: F401
+from flowlang.analysis.inline import (FlowView, Key, node_prompts, prompt_seconds,  # noqa: F401
+                                      strongly_connected_order, view)
 
 # ---------------------------------------------------------------- worst-case time to an agent
 DIGIT_SECONDS = 0.5  # time to key one digit; counted up to TYPED_DIGITS digits per attempt
@@ -70,6 +71,9 @@ NODE_COST: dict[str, Callable[[Any, Callable, ir.Flow, str], float]] = {
 }
 
 
+EVENT_COSTS = frozenset({"exhausted", "failed"})  # the only ways out that NODE_COST prices differently
+
+
 def node_seconds(flow: ir.Flow, node: ir.Node, lang: str, event: str = "",
                  seconds: Seconds = prompt_seconds) -> float:
     """Worst-case seconds one visit of `node` takes in `lang` when it is left by `event`.
@@ -81,6 +85,26 @@ def node_seconds(flow: ir.Flow, node: ir.Node, lang: str, event: str = "",
     if cost is None:
         return 0.0
     return cost(node, lambda ids: sum(seconds(flow.prompt(i), lang) for i in ids), flow, event)
+
+
+def _cost_memo(flow: ir.Flow, lang: str, seconds: Seconds) -> Callable[[str, str], float]:
+    """`node_seconds` of (node id, way out) in `lang`, each node, way out and prompt costed once."""
+    prompt_cost: dict[str, float] = {}
+    node_cost: dict[tuple[str, str], float] = {}
+
+    def p(prompt: ir.Prompt, _lang: str) -> float:
+        t = prompt_cost.get(prompt.id)
+        if t is None:
+            t = prompt_cost[prompt.id] = seconds(prompt, lang)
+        return t
+
+    def cost(nid: str, event: str) -> float:
+        t = node_cost.get((nid, event))
+        if t is None:
+            t = node_cost[nid, event] = node_seconds(flow, flow.node(nid), lang, event, p)
+        return t
+
+    return cost
 
 
 def worst_time_to_agent(flow: ir.Flow, seconds: Seconds = prompt_seconds) -> dict[str, float]:
@@ -98,20 +122,42 @@ def agent_times(flow: ir.Flow, seconds: Seconds = prompt_seconds) -> dict[str, A
     path, and past SCC_BUDGET bounded by the cost of the whole component instead.
     """
     fv = view(flow)
-    g = fv.simple(lambda u, v, d: not is_human(fv.node(u)))
-    cond = nx.condensation(g)
-    order = [cond.nodes[c]["members"] for c in nx.topological_sort(cond)]
+    human = {k for k in fv.out if is_human(fv.node(k))}
+    # the view's edges as plain adjacency (paths stop at human nodes), with the events of each edge
+    # The costliest way out of u towards v: NODE_COST prices only `exhausted` and `failed` apart
+    # from the rest, and they never cost less than a choice (all retries; a failed transfer's wait).
+    events: dict[Key, dict[Key, str]] = {}
+    for u, es in fv.out.items():
+        out: dict[Key, str] = {}
+        if u not in human:
+            for v, ev, _ in es:
+                if v not in out or ev in EVENT_COSTS:
+                    out[v] = ev if ev in EVENT_COSTS else out.get(v, "")
+        events[u] = out
+    succ = {u: list(out) for u, out in events.items()}
+    order = strongly_connected_order(succ)
+    preds: dict[Key, list[Key]] = {u: [] for u in succ}
+    for u, out in succ.items():
+        for v in out:
+            preds[v].append(u)
     best: dict[str, AgentTime] = {}
+    roots = set(fv.roots)
     for lang in flow.languages:
-        weight = {(u, v): max(node_seconds(flow, fv.node(u), lang, d["event"], seconds)
-                              for d in fv.g.get_edge_data(u, v).values()) for u, v in g.edges}
-        arrive = _longest(g, order, set(fv.roots), weight)
-        for k, (t, path, exact) in arrive.items():
-            node = fv.node(k)
-            if is_human(node):
-                t += node_seconds(flow, node, lang, "", seconds)
-                if k[1] not in best or t > best[k[1]].seconds:
-                    best[k[1]] = AgentTime(k[1], t, tuple(p[1] for p in _unlink(path)), lang, exact)
+        cost = _cost_memo(flow, lang, seconds)
+        weight: Weights = {}
+        for u, out in events.items():
+            if out:
+                base = cost(u[1], "")
+                for v, ev in out.items():
+                    weight[u, v] = cost(u[1], ev) if ev else base
+        arrive = _longest(succ, preds, order, roots, weight)
+        for k in human:
+            if k not in arrive:
+                continue
+            t, path, exact = arrive[k]
+            t += cost(k[1], "")
+            if k[1] not in best or t > best[k[1]].seconds:
+                best[k[1]] = AgentTime(k[1], t, tuple(p[1] for p in _unlink(path)), lang, exact)
     return best
 
 
@@ -134,23 +180,35 @@ def _link(path: Any, nodes) -> Any:
 Weights = dict[tuple[Key, Key], float]
 
 
-def _longest(g: nx.DiGraph, order: list[set], roots: set[Key], weight: Weights) -> dict[Key, Reach]:
+def _longest(succ: dict[Key, list[Key]], preds: dict[Key, list[Key]], order: list[list[Key]],
+             roots: set[Key], weight: Weights) -> dict[Key, Reach]:
     """The latest arrival at each node over simple paths, component by component (topological)."""
     arrive: dict[Key, Reach] = {}
     for members in order:
+        if len(members) == 1:
+            (v,) = members
+            best: Reach | None = (0.0, (v, None), True) if v in roots else None
+            for p in preds[v]:
+                r = arrive.get(p)
+                if r is not None and p != v and (best is None or r[0] + weight[p, v] > best[0]):
+                    best = (r[0] + weight[p, v], (v, r[1]), r[2])
+            if best is None:
+                continue
+            if v not in succ[v]:
+                arrive[v] = best
+                continue
+            arrive.update(_loop_longest({v: [v]}, {v: best}, weight))
+            continue
+        inside = set(members)
         entries: dict[Key, Reach] = {}
         for v in members:
             cands = [(arrive[p][0] + weight[p, v], (v, arrive[p][1]), arrive[p][2])
-                     for p in g.predecessors(v) if p not in members and p in arrive]
+                     for p in preds[v] if p not in inside and p in arrive]
             cands += [(0.0, (v, None), True)] if v in roots else []
             if cands:
                 entries[v] = max(cands, key=lambda r: r[0])
-        (v, *_) = members
-        if len(members) == 1 and not g.has_edge(v, v):
-            if v in entries:
-                arrive[v] = entries[v]
-        else:
-            arrive.update(_loop_longest(g.subgraph(members), entries, weight))
+        adj = {u: [w for w in succ[u] if w in inside] for u in members}
+        arrive.update(_loop_longest(adj, entries, weight))
     return arrive
 
 
@@ -158,8 +216,7 @@ class _Budget(Exception):
     """The search of one loop went past SCC_BUDGET."""
 
 
-def _loop_longest(sub: nx.DiGraph, entries: dict[Key, Reach], weight: Weights) -> dict[Key, Reach]:
-    adj = {u: list(sub.successors(u)) for u in sub}
+def _loop_longest(adj: dict[Key, list[Key]], entries: dict[Key, Reach], weight: Weights) -> dict[Key, Reach]:
     out: dict[Key, Reach] = {}
     try:
         steps = [0]
@@ -171,10 +228,23 @@ def _loop_longest(sub: nx.DiGraph, entries: dict[Key, Reach], weight: Weights) -
     except _Budget:
         total = sum(max((weight[u, v] for v in adj[u]), default=0.0) for u in adj)
         for a, (t0, path0, _) in entries.items():
-            for b, path in nx.single_source_shortest_path(sub, a).items():
+            for b, path in _shortest_paths(adj, a).items():
                 if b not in out or t0 + total > out[b][0]:
                     out[b] = (t0 + total, _link(path0, path[1:]), False)
         return out
+
+
+def _shortest_paths(adj: dict[Key, list[Key]], a: Key) -> dict[Key, list[Key]]:
+    """Breadth first: a shortest path from `a` to each node it reaches."""
+    paths = {a: [a]}
+    todo = deque([a])
+    while todo:
+        u = todo.popleft()
+        for v in adj[u]:
+            if v not in paths:
+                paths[v] = paths[u] + [v]
+                todo.append(v)
+    return paths
 
 
 def _simple_paths(adj: dict[Key, list[Key]], a: Key, weight: Weights, steps: list[int]):

@@ -96,12 +96,13 @@ def menu_depths(flow: ir.Flow) -> dict[Key, tuple[int, Key | None]]:
     """For each node of the view: menus on the path with the fewest menus from a root, and the
     predecessor on that path (0-1 breadth-first search)."""
     fv = view(flow)
-    cost = {k: int(isinstance(fv.node(k), ir.MenuNode)) for k in fv.g}
+    cost = {k: int(isinstance(fv.node(k), ir.MenuNode)) for k in fv.out}
+    succ = fv.succ
     best: dict[Key, tuple[int, Key | None]] = {r: (cost[r], None) for r in fv.roots}
     todo = deque(fv.roots)
     while todo:
         u = todo.popleft()
-        for v in fv.g.successors(u):
+        for v in succ[u]:
             d = best[u][0] + cost[v]
             if v not in best or d < best[v][0]:
                 best[v] = (d, u)
@@ -158,7 +159,7 @@ def no_path_to_human(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterato
     if not fv.roots:
         return
     entry = flow.node(fv.roots[0][1])
-    humans = [k for k in fv.g if is_human(fv.node(k))]
+    humans = [k for k in fv.out if is_human(fv.node(k))]
     if not humans:
         if flow.campaigns and all(c.mode == "agentless" for c in flow.campaigns) \
                 and not any(is_human(n) for n in flow.nodes):
@@ -166,8 +167,7 @@ def no_path_to_human(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterato
         yield no_path_to_human.rule.diag("callers can never reach a human: no queue or human transfer is "
                                          "reachable in this flow", entry.origin)
         return
-    rev = fv.g.reverse(copy=False)
-    can = set(humans).union(*(nx.descendants(rev, h) for h in humans))
+    can = fv.reaching(humans)
     before = _before_agent(fv)
     stuck = by_position({fv.node(k) for k in before if is_interactive(fv.node(k)) and k not in can})
     if fv.roots[0] not in can:
@@ -187,8 +187,8 @@ def _before_agent(fv) -> set[Key]:
     while todo:
         u = todo.pop()
         node = fv.node(u)
-        for _, v, data in fv.g.out_edges(u, data=True):
-            if is_human(node) and data["event"] not in ("overflow", "callback", "failed"):
+        for v, event, _ in fv.out[u]:
+            if is_human(node) and event not in ("overflow", "callback", "failed"):
                 continue
             if v not in seen:
                 seen.add(v)

@@ -63,47 +63,66 @@ def looks_random(token: str) -> bool:
     return entropy(token) > 4.0
 
 
-def secret_kinds(text: str) -> list[str]:
-    """What kinds of secret a literal seems to hold (empty when none)."""
-    found = [what for what, pat in _SECRET_PATTERNS if pat.search(text)]
-    if any(looks_random(t) for t in _TOKEN.findall(text)):
-        found.append("a long random-looking token")
-    return found
+def secret_kinds(text: str, _memo: dict[str, tuple[str, ...]] = {}) -> list[str]:  # noqa: B006 - a cache
+    """What kinds of secret a literal seems to hold (empty when none; each distinct text checked once)."""
+    kinds = _memo.get(text)
+    if kinds is None:
+        found = [what for what, pat in _SECRET_PATTERNS if pat.search(text)]
+        if any(looks_random(t) for t in _TOKEN.findall(text)):
+            found.append("a long random-looking token")
+        kinds = tuple(found)
+        if len(_memo) > 100_000:
+            _memo.clear()
+        _memo[text] = kinds
+    return list(kinds)
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string inside a node field, expression tree or tuple."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, (tuple, list)):
-        for v in value:
-            yield from _strings(v)
-    elif hasattr(value, "__dataclass_fields__") and not isinstance(value, Span):
-        for name in value.__dataclass_fields__:
-            if name not in ("id", "origin"):
-                yield from _strings(getattr(value, name))
+def _fields(cls: type, _memo: dict[type, tuple[str, ...]] = {}) -> tuple[str, ...]:  # noqa: B006 - a cache
+    names = _memo.get(cls)
+    if names is None:
+        names = _memo[cls] = tuple(n for n in getattr(cls, "__dataclass_fields__", ()) if n not in ("id", "origin"))
+    return names
 
 
-def _literals(flow: ir.Flow) -> Iterator[tuple[str, str, Span]]:
-    """(what, text, where) for every literal of the flow that could hold a secret."""
+def _strings(value: Any) -> list[str]:
+    """Every string inside a node field, expression tree or tuple (depth first, in field order)."""
+    out: list[str] = []
+    stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        v = pop()
+        t = type(v)
+        if t is str:
+            out.append(v)
+        elif t is tuple or t is list:
+            extend(v[::-1])
+        elif v is None or t is int or t is float or t is bool or t is Span:
+            continue
+        elif t is dict:
+            extend(list(v.values())[::-1])
+        elif isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, (tuple, list)):
+            extend(v[::-1])
+        else:
+            names = _fields(t)
+            for name in names[::-1]:
+                push(getattr(v, name))
+    return out
+
+
+def _literals(flow: ir.Flow) -> Iterator[tuple[str, list[str], Span]]:
+    """(what, texts, where) for every part of the flow whose literals could hold a secret."""
     for n in flow.nodes:
-        for text in _strings(n):
-            yield f"{n.kind} {n.id!r}", text, n.origin
+        yield f"{n.kind} {n.id!r}", _strings(n), n.origin
     for p in flow.prompts:
-        for text in [t.text for t in p.texts] + [a for _, a in p.audio]:
-            yield f"prompt {p.id!r}", text, p.origin
+        yield f"prompt {p.id!r}", [t.text for t in p.texts] + [a for _, a in p.audio], p.origin
     for v in flow.variables:
-        for text in _strings(v.default):
-            yield f"variable {v.name!r}", text, v.origin
+        yield f"variable {v.name!r}", _strings(v.default), v.origin
     for li in flow.lists:
-        for text in (li.path or "", *li.values):
-            yield f"list {li.name!r}", text, li.origin
+        yield f"list {li.name!r}", [li.path or "", *li.values], li.origin
     for c in flow.campaigns:
-        for text in _strings(c):
-            yield f"campaign {c.name!r}", text, c.origin
+        yield f"campaign {c.name!r}", _strings(c), c.origin
 
 
 def _header_secrets(flow: ir.Flow) -> Iterator[tuple[str, str, Span]]:
@@ -135,11 +154,12 @@ def secret_in_flow(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[
     found: dict[tuple[str, Span], list[str]] = {}
     for what, kind, where in _header_secrets(flow):
         found.setdefault((what, where), []).append(kind)
-    for what, text, where in _literals(flow):
-        for kind in secret_kinds(text):
+    for what, texts, where in _literals(flow):
+        for text in dict.fromkeys(texts):
+            if not (seen := secret_kinds(text)):
+                continue
             kinds = found.setdefault((what, where), [])
-            if kind not in kinds:
-                kinds.append(kind)
+            kinds.extend(k for k in seen if k not in kinds)
     for (what, where), kinds in found.items():
         listed = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} and {kinds[-1]}"
         yield secret_in_flow.rule.diag(f"{what} holds {listed}", where)

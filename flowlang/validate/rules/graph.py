@@ -16,7 +16,8 @@ from flowlang.diagnostics import Diagnostic, Severity
 from flowlang.validate.config import Config
 from flowlang.validate.registry import rule
 from flowlang.validate.rules._util import (FlowView, Key, by_position, caller_driven, cycle_through, expr_vars,
-                                           head_of, listing, names, returns_of, subflow_of, view)
+                                           head_of, listing, names, returns_of, strongly_connected_order,
+                                           subflow_of, view)
 
 END_KINDS = ("hangup", "transfer", "queue", "return")
 
@@ -105,12 +106,8 @@ def dead_end(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[Diagno
 def trapped(fv: FlowView) -> set[Key]:
     """Reachable nodes from which no path reaches a hangup, transfer, queue or return."""
     if "trapped" not in fv.memo:
-        ends = [k for k in fv.g if fv.node(k).kind in END_KINDS]
-        rev = fv.g.reverse(copy=False)
-        done = set(ends)
-        for k in ends:
-            done |= nx.descendants(rev, k)
-        fv.memo["trapped"] = set(fv.g) - done
+        ends = [k for k in fv.out if fv.node(k).kind in END_KINDS]
+        fv.memo["trapped"] = set(fv.out) - fv.reaching(ends)
     return fv.memo["trapped"]
 
 
@@ -128,22 +125,30 @@ def caller_trapped(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[
     """
     fv = view(flow)
     stuck = trapped(fv)
-    sub = fv.simple().subgraph(stuck)
-    cond = nx.condensation(sub)
+    adj = {u: [v for v in fv.succ[u] if v in stuck] for u in stuck}
     reported: set[frozenset[str]] = set()
-    for c in cond:
-        members = cond.nodes[c]["members"]
-        k = next(iter(members))
+    for comp in strongly_connected_order(adj):
+        members = set(comp)
+        k = comp[0]
         ids = frozenset(m[1] for m in members)
-        if cond.out_degree(c) or (len(members) == 1 and not sub.has_edge(k, k)) or ids in reported:
+        leaves = any(v not in members for u in comp for v in adj[u])
+        if leaves or (len(members) == 1 and k not in adj[k]) or ids in reported:
             continue
         reported.add(ids)
         head = head_of(members, fv)
-        loop = cycle_through(sub.subgraph(members), head)
+        loop = cycle_through(_subgraph(adj, members), head)
         yield caller_trapped.rule.diag(
             f"callers who reach `{head[1]}` can never leave: {names(m[1] for m in loop)} has no path to a "
             "hang-up, transfer, queue or return", fv.node(head).origin,
             related=(("the loop closes here", fv.edge_origin(loop[-2], loop[-1])),))
+
+
+def _subgraph(adj: dict[Key, list[Key]], members: set[Key]) -> nx.DiGraph:
+    """The loop `members` as a networkx graph (built only for a loop being reported)."""
+    g = nx.DiGraph()
+    g.add_nodes_from(members)
+    g.add_edges_from((u, v) for u in members for v in adj[u] if v in members)
+    return g
 
 
 # ---------------------------------------------------------------- FL204
@@ -159,7 +164,7 @@ def counter_guarded(fv: FlowView, members: set[Key]) -> bool:
         node = fv.node(k)
         reads = (expr_vars(node.conditions) if isinstance(node, ir.BranchNode)
                  else expr_vars(node.subject) if isinstance(node, ir.SwitchNode) else set())
-        if reads & counters and any(s not in members for s in fv.g.successors(k)):
+        if reads & counters and any(s not in members for s in fv.succ[k]):
             return True
     return False
 
@@ -184,19 +189,22 @@ def unbounded_loop(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[
     Best practice: count attempts and give up to an agent or a goodbye after a few.
     """
     fv = view(flow)
-    auto = fv.simple(lambda u, v, d: not caller_driven(fv.node(u), d["event"]))
+    auto: dict[Key, list[Key]] = {u: [] for u in fv.out}
+    for u, v in fv.edges(lambda u, v, d: not caller_driven(fv.node(u), d["event"])):
+        auto[u].append(v)
     stuck = trapped(fv)
     reported: set[frozenset[str]] = set()
-    for comp in nx.strongly_connected_components(auto):
-        k = next(iter(comp))
+    for order in strongly_connected_order(auto):
+        comp = set(order)
+        k = order[0]
         ids = frozenset(m[1] for m in comp)
-        if (len(comp) == 1 and not auto.has_edge(k, k)) or comp <= stuck or ids in reported:
+        if (len(comp) == 1 and k not in auto[k]) or comp <= stuck or ids in reported:
             continue
         if any(fv.node(m).kind == "queue" for m in comp) or counter_guarded(fv, comp):
             continue
         reported.add(ids)
         head = head_of(comp, fv)
-        loop = cycle_through(auto.subgraph(comp), head)
+        loop = cycle_through(_subgraph(auto, comp), head)
         node = fv.node(loop[-2])
         span = fv.edge_origin(loop[-2], loop[-1], lambda d: not caller_driven(node, d["event"]))
         yield unbounded_loop.rule.diag(
