@@ -77,10 +77,16 @@ def secret_kinds(text: str, _memo: dict[str, tuple[str, ...]] = {}) -> list[str]
     return list(kinds)
 
 
+_NO_TEXT = frozenset({"bool", "int", "float", "Span", "int | None", "float | None", "bool | None",
+                      "<class 'bool'>", "<class 'int'>", "<class 'float'>"})  # field types that hold no text
+
+
 def _fields(cls: type, _memo: dict[type, tuple[str, ...]] = {}) -> tuple[str, ...]:  # noqa: B006 - a cache
     names = _memo.get(cls)
     if names is None:
-        names = _memo[cls] = tuple(n for n in getattr(cls, "__dataclass_fields__", ()) if n not in ("id", "origin"))
+        fields = getattr(cls, "__dataclass_fields__", {})
+        names = _memo[cls] = tuple(n for n, f in fields.items()
+                                   if n not in ("id", "origin") and str(f.type) not in _NO_TEXT)
     return names
 
 
