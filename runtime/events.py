@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Union
 
-QUEUE_OUTCOMES = ("agent_ended", "overflow", "callback", "caller_hangup")
+# "connected": an agent was bridged with the caller (not a verdict: the queue node waits on for
+# agent_ended, and a caller who hangs up meanwhile was answered, not abandoned).
+QUEUE_OUTCOMES = ("agent_ended", "overflow", "callback", "caller_hangup", "connected")
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class CallStarted:
     caller_name: str = ""
     caller_tier: str = ""
     calls_today: Mapping[str, int] | None = None  # number -> calls so far today (storage), for calls_today()
+    last_call: Mapping[str, float] | None = None  # number -> wall time of its previous call today, for last_call()
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class QueueResult:
     agent: str | None = None
     waited: float = 0.0
     request_id: str | None = None  # when given, must name the current Enqueue
+    position: int | None = None  # callback: the place in line the caller kept
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,13 @@ def _clock(fmt: str) -> Callable[[Evaluator], Any]:
     return fn
 
 
+def _last_call(ev: Evaluator, s: Any) -> int:
+    """Whole seconds since the previous call from number `s` today; -1 when there was none."""
+    key = number_key(_str(s, "last_call")) or s
+    at = ev.counts.get(("last", key)) if isinstance(ev.counts, Mapping) else None
+    return -1 if at is None else max(0, int(ev.wall - float(at)))
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "open": _open,
     "len": _len,
@@ -174,7 +181,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "round": _round,
     "mask": lambda ev, s: mask_text(_str(s, "mask")),
     "calls_today": lambda ev, s: int(ev.counts.get(number_key(_str(s, "calls_today")) or s, 0)),
+    "last_call": _last_call,
 }
 ARITY = {"open": 1, "len": 1, "luhn": 1, "now": 0, "today": 0, "weekday": 0, "lower": 1, "upper": 1,
          "starts_with": 2, "ends_with": 2, "contains": 2, "matches": 2, "number": 1, "string": 1,
-         "digits": 1, "min": 2, "max": 2, "round": 1, "mask": 1, "calls_today": 1}
+         "digits": 1, "min": 2, "max": 2, "round": 1, "mask": 1, "calls_today": 1,
+         "last_call": 1}

@@ -74,7 +74,7 @@ def start(rt: Runtime, event: e.CallStarted) -> Step:
     lang = initial_language(rt.flow, event.language)
     info = CallInfo(event.call_id, event.caller, event.dialed, event.direction, event.at, event.wall_time,
                     event.language or "", event.caller_name, event.caller_tier, event.attempt,
-                    freeze(dict(event.contact or {})), _counts(event.calls_today))
+                    freeze(dict(event.contact or {})), _counts(event.calls_today, event.last_call))
     variables = FrozenMap({v.name: freeze(v.default) for v in rt.flow.variables})
     state = CallState(info, lang, frames=(Frame(None, None, variables),))
     return _run(rt, state, event.at, lambda ctx: _begin(ctx, event))
@@ -101,9 +101,14 @@ def awaiting(state: CallState) -> tuple[str, str] | None:
     return None
 
 
-def _counts(counts) -> FrozenMap | None:
-    """The per-call snapshot of calls_today(), keyed like resources.calls_today."""
-    return None if counts is None else FrozenMap({number_key(k) or k: int(v) for k, v in counts.items()})
+def _counts(counts, last=None) -> FrozenMap | None:
+    """The per-call snapshot of calls_today(), keyed like resources.calls_today; the previous
+    call's wall time for last_call() under ("last", key) (a key no number can collide with)."""
+    if counts is None and last is None:
+        return None
+    snapshot: dict = {number_key(k) or k: int(v) for k, v in (counts or {}).items()}
+    snapshot.update({("last", number_key(k) or k): float(v) for k, v in (last or {}).items()})
+    return FrozenMap(snapshot)
 
 
 def initial_language(flow: ir.Flow, wanted: str | None) -> str:

@@ -49,6 +49,7 @@ BUILTINS: dict[str, tuple[tuple[str, ...], str]] = {
     "round": (("number",), "number"),
     "mask": (("string",), "string"),
     "calls_today": (("string",), "number"),
+    "last_call": (("string",), "number"),
 }
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")

@@ -25,10 +25,10 @@ from runtime.adapters.ari import AriError, ChannelGone, event_channel_id
 from runtime.adapters.http import HttpFetcher
 from runtime.adapters.sql import SqlRunner
 from runtime.driver.clock import Clock
+from runtime.driver.contact import CallerHistory, ContactRecords
 from runtime.driver.session import CallSession
 from runtime.machine import Runtime
 from runtime.queues import QueueManager
-from runtime.resources import local_time, number_key
 
 log = logging.getLogger("runtime.driver")
 Observer = Callable[[str, Any], None]
@@ -57,7 +57,9 @@ class FlowServer:
         allow = tuple(dict.fromkeys(h for rt in self.flows.values() for h in rt.resources.http_allowlist))
         self.http = http or HttpFetcher(allow, http_private)
         self.sql = sql or SqlRunner(dsns or {})
-        self.queues = QueueManager(client, self.app, agents or {}, self.clock, self._deliver)
+        self.contact, self.history = ContactRecords(self), CallerHistory()  # lost calls, callbacks, repeat callers
+        self.queues = QueueManager(client, self.app, agents or {}, self.clock, self._deliver,
+                                   on_queue_event=self.contact.queue_event)
         self.sessions: dict[str, CallSession] = {}
         self.latencies: deque[float] = deque(maxlen=100_000)
         self.outcomes: Counter[str] = Counter()
@@ -66,14 +68,17 @@ class FlowServer:
         self._idle = asyncio.Event()
         self._idle.set()
         self._bg: set[asyncio.Task] = set()
-        self._day, self._today = "", Counter()
         self._stopping = False
+        self._serving = False
 
     # ---------------------------------------------------------------- life cycle
     async def start(self) -> None:
         """Connect the client's event socket, then hang up channels a previous run left in the app."""
+        zone = next(iter(self.flows.values())).resources.default_zone()
+        await self.history.load(self.store, zone, self.clock.wall())  # repeat callers survive restarts
         await self.client.connect(self.on_event, self.on_reconnect)
         await self.on_reconnect()  # a restarted runtime knows no call: every channel there is a stray
+        self._serving = True  # from now on a channel found after a reconnect lost its StasisStart
 
     async def stop(self, timeout: float = 5.0) -> None:
         """Hang up every live call, let each engine write its end, then release adapters."""
@@ -123,19 +128,6 @@ class FlowServer:
         if session is not None and route is not None:
             route(self, session, event, received)
 
-    def _count_call(self, rt: Runtime, number: str, wall: float) -> dict[str, int]:
-        """Calls from this number earlier today, for calls_today(): the count the flow's resources
-        were loaded with (from storage, or a test's setting) plus the calls this process has seen."""
-        key = number_key(number)
-        if not key:
-            return {}
-        day = local_time(rt.resources.default_zone(), wall).date().isoformat()
-        if day != self._day:
-            self._day, self._today = day, Counter()
-        before = self._today[key]
-        self._today[key] += 1
-        return {key: int(rt.resources.calls_today.get(key, 0)) + before}
-
     def _stasis_start(self, event: dict[str, Any], received: float) -> None:
         channel = event.get("channel") or {}
         ch, args = channel.get("id"), list(event.get("args") or [])
@@ -154,7 +146,7 @@ class FlowServer:
         number, wall = str(caller.get("number", "")), self.clock.wall()
         started = e.CallStarted(self.clock.now(), number, str(dialed), ch, wall,
                                 caller_name=str(caller.get("name", "")),
-                                calls_today=self._count_call(self.flows[name], number, wall))
+                                **self.history.count(self.flows[name], number, wall))
         session = CallSession(self, self.flows[name], name, ch, started, received)
         self.sessions[ch] = session
         self._idle.clear()
@@ -194,19 +186,41 @@ class FlowServer:
         await self.queues.resync(live, legs)
         strays = live - set(self.sessions) - set(self.queues.legs)
         if strays:
-            self._background(self._sweep(strays))
+            self._background(self._sweep(strays, adopt=self._serving))
 
-    async def _sweep(self, candidates: set[str]) -> None:
+    async def _sweep(self, candidates: set[str], adopt: bool = False) -> None:
         """Hang up channels no session claims. A StasisStart queued behind this reconnect would
-        claim its channel first, so wait until the events received so far are handled."""
+        claim its channel first, so wait until the events received so far are handled. With
+        `adopt` (a reconnect while serving, not a restart), a channel whose StasisStart was lost
+        with the socket is served as a new call instead."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 2.0
         while self.client.pending_events and loop.time() < deadline:
             await asyncio.sleep(0.01)
         await asyncio.sleep(STRAY_GRACE)
         for ch in sorted(candidates - set(self.sessions) - set(self.queues.legs)):
+            if adopt and await self._adopt(ch):
+                continue
             log.info("hanging up channel %s that no call of this runtime owns", ch)
             await self._hang_up_unknown(ch)
+
+    async def _adopt(self, channel_id: str) -> bool:
+        """Start a session for a channel that entered our app while the socket was down, from
+        its current JSON (Stasis args from dialplan.app_data). False: not ours to serve."""
+        try:
+            channel = await self.client.get_channel(channel_id)
+        except AriError:
+            return False
+        dialplan = channel.get("dialplan") or {}
+        if channel_id in self.sessions or channel_id in self.queues.legs or self._stopping \
+                or str(dialplan.get("app_name", "")).lower() != "stasis":
+            return False
+        app, *args = str(dialplan.get("app_data", "")).split(",")
+        if app != self.app or (args and args[0] == "agent"):
+            return False
+        log.info("adopting channel %s: its StasisStart was lost while the event socket was down", channel_id)
+        self._stasis_start({"type": "StasisStart", "channel": channel, "args": args}, time.perf_counter())
+        return channel_id in self.sessions
 
     async def _hang_up_unknown(self, channel_id: str) -> None:
         try:
@@ -240,6 +254,7 @@ class FlowServer:
                       and isinstance(v, (str, int, float, bool)) and v != defaults.get(k)}
             if values:
                 self.write("variables", s.call_id, values)
+        self.contact.call_ended(s, end, at)
         self.write("call_ended", s.call_id, s.wall(at), end.outcome, end.node_id, end.reason)
 
     def write(self, method: str, *args: Any) -> None:

@@ -45,6 +45,12 @@ class CallSession:
         self.tasks: set[asyncio.Task] = set()
         self.hung_up = self.gone = self.left = self.ended = self.hangup_sent = False
         self.visits = 0
+        # contact-centre records (runtime/driver/contact.py): queue stays as the ACD reported them,
+        # the last Enqueue (queue id, wall time), the queue that overflowed, a callback listed
+        self.stays: list[Any] = []
+        self.enqueued: tuple[str, float] | None = None
+        self.overflowed = ""
+        self.callback_listed = False
         self.end: c.EndCall | None = None
         self.done = asyncio.Event()
         self._t_event: float | None = None
@@ -108,6 +114,7 @@ class CallSession:
         self.state = result.state
         self._t_event = received
         record_inputs(self, event, result.commands)
+        self.server.contact.on_step(self, event, result.commands)
         for cmd in result.commands:
             self.server.notify(self.call_id, observed(cmd, secure))
             await EXECUTE[type(cmd)](self, cmd)

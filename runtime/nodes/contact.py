@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from flowlang import ir
 from runtime import commands as c
 from runtime.events import QUEUE_OUTCOMES, QueueResult, TransferResult
 from runtime.expr import EvalError, is_number, to_text
 from runtime.nodes.base import Behaviour, Ctx
 from runtime.resources import destination_allowed
+
+# What a destination computed from caller input, HTTP replies or variables may look like before the
+# allowlist is even consulted: a number (+ and up to 20 digits) or Tech/resource without Dial()
+# separators or options (`&`, `,`, `(`, `|`, spaces). A glob like `+8610*` then only adds digits.
+DIALABLE = re.compile(r"\+?[0-9]{1,20}|[A-Za-z][A-Za-z0-9_]*/[A-Za-z0-9_.+@-]{1,80}")
 
 
 class Transfer(Behaviour):
@@ -31,9 +38,13 @@ class Transfer(Behaviour):
         if not dest:
             self._failed(ctx, "empty destination")
             return
-        if "lit" not in node.destination and not destination_allowed(dest, ctx.res.transfer_allowlist):
-            self._failed(ctx, "a computed destination not on the transfer allowlist")
-            return
+        if "lit" not in node.destination:
+            if not DIALABLE.fullmatch(dest):  # `&`, `,`, spaces...: Dial() separators, never a destination
+                self._failed(ctx, "destination_refused: a computed destination that is not a number or an endpoint")
+                return
+            if not destination_allowed(dest, ctx.res.transfer_allowlist):
+                self._failed(ctx, "destination_refused: a computed destination not on the transfer allowlist")
+                return
         tid = ctx.new_id("x")
         ctx.emit(c.Transfer(dest, node.timeout, tid))
         ctx.scratch(phase="transfer", request=tid)
@@ -69,9 +80,10 @@ class Transfer(Behaviour):
 
 
 class Queue(Behaviour):
-    """Prompt, then wait in the ACD. agent_ended -> `after` (post-call survey) or end (queued);
-    overflow -> `overflow`; callback -> `callback` or end (queued); a hang-up while queued is
-    an abandoned call."""
+    """Prompt, then wait in the ACD. connected (an agent took the call) -> keep waiting for the
+    agent leg to end; agent_ended -> `after` (post-call survey) or end (queued); overflow ->
+    `overflow`; callback -> `callback` or end (queued); a hang-up while waiting is an abandoned
+    call, a hang-up while talking to an agent an answered one (queued)."""
 
     def enter(self, ctx: Ctx, node: ir.QueueNode) -> None:
         ctx.update(typeahead="")
@@ -102,8 +114,15 @@ class Queue(Behaviour):
         return float(value) if is_number(value) else 0.0
 
     def result(self, ctx: Ctx, node: ir.QueueNode, event: QueueResult) -> None:
-        if ctx.sc.phase != "queued" or event.outcome not in QUEUE_OUTCOMES:
+        if ctx.sc.phase not in ("queued", "connected") or event.outcome not in QUEUE_OUTCOMES:
             return
+        if event.outcome == "connected":
+            if ctx.sc.phase == "queued":  # the guard timer runs on; the driver holds it back
+                ctx.scratch(phase="connected")
+                ctx.update(agent_handled=True)
+                ctx.log("queue_connected", agent=event.agent, waited=event.waited)
+            return
+        talking = ctx.sc.phase == "connected"
         ctx.cancel_timer()
         ctx.scratch(request=None, phase="done")
         ctx.log("queue_result", outcome=event.outcome, agent=event.agent, waited=event.waited)
@@ -120,11 +139,21 @@ class Queue(Behaviour):
                 ctx.follow("callback")
             else:
                 ctx.end("queued", "callback requested")
+        elif talking:
+            ctx.end("queued", "caller hung up while talking to an agent", hangup=False)
         else:
             ctx.end("abandoned", "caller hung up in the queue", hangup=False)
 
     def timeout(self, ctx: Ctx, node: ir.QueueNode) -> None:
         ctx.emit(c.Dequeue(node.id, ctx.sc.request or ""))
+        if ctx.sc.phase == "connected":  # no end of the agent leg came: the conversation is over
+            ctx.scratch(request=None, phase="done")
+            ctx.log("queue_result", outcome="agent_ended", reason="guard timer")
+            if ctx.edge("after") is not None:
+                ctx.follow("after")
+            else:
+                ctx.end("queued", "no end of the agent leg before the guard timer")
+            return
         ctx.scratch(request=None, phase="done")
         ctx.log("queue_result", outcome="overflow", reason="guard timer")
         self._overflow(ctx)
@@ -136,6 +165,9 @@ class Queue(Behaviour):
         self._overflow(ctx)
 
     def hangup(self, ctx: Ctx, node: ir.QueueNode, event) -> None:
+        if ctx.sc.phase == "connected":
+            ctx.end("queued", "caller hung up while talking to an agent", hangup=False)
+            return
         queued = ctx.sc.phase == "queued"
         ctx.end("abandoned" if queued else "caller_hangup", event.cause, hangup=False)
 

@@ -4,6 +4,8 @@ CSAT and NPS answers are numbers; yes/no answers are "yes"/"no" (true/false when
 declared bool). NPS "10" is `1` then `0` within `Settings.nps_window`; a lone `1` counts as 1
 when the window closes. A question with no valid answer after its retries is skipped: its
 variable keeps its declared default (null if it has none), so a survey never keeps a caller.
+Each answer is logged (`survey_answer`: question, type, value, via dtmf|speech); the driver stores
+it in `survey_answers` with the call (runtime/driver/contact.py).
 """
 
 from __future__ import annotations
@@ -132,14 +134,15 @@ class Survey(Behaviour):
             return
         interrupt(ctx)
         value = spoken_answer(q, text) if confidence >= ctx.res.settings.min_confidence else None
-        self._answer(ctx, node, value) if value is not None else self._fail(ctx, node, "nomatch")
+        self._answer(ctx, node, value, "speech") if value is not None else self._fail(ctx, node, "nomatch")
 
-    def _answer(self, ctx: Ctx, node: ir.SurveyNode, value: Any) -> None:
+    def _answer(self, ctx: Ctx, node: ir.SurveyNode, value: Any, via: str = "dtmf") -> None:
+        """Store the answer; the log (`via`: dtmf or speech) becomes a survey_answers row."""
         q = self._question(ctx, node)
         if q.type == "yesno" and ctx.rt.var_type(q.var) != "bool":
             value = "yes" if value else "no"
         ctx.assign(q.var, value)
-        ctx.log("survey_answer", question=q.name, type=q.type, value=value)
+        ctx.log("survey_answer", question=q.name, type=q.type, value=value, via=via)
         self._ask(ctx, node, ctx.sc.index + 1)
 
     def _fail(self, ctx: Ctx, node: ir.SurveyNode, event: str) -> None:

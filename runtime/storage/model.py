@@ -111,3 +111,73 @@ class CallStore(Protocol):
 
     def close_stale(self, reason: str = STALE_OUTCOME, *, before: float | None = None,
                     worker: str | None = None) -> list[str]: ...
+
+
+# ---------------------------------------------------------------- contact centre (0002)
+QUEUE_OUTCOMES = ("answered", "abandoned", "overflow", "callback", "closed")
+CALLBACK_SOURCES = ("offer", "lost")
+CALLBACK_STATUSES = ("pending", "dialing", "done", "failed", "cancelled")
+SURVEY_VIA = ("dtmf", "speech")
+
+
+@dataclass(frozen=True)
+class QueueStay:
+    """One stay of a call in an ACD queue: when it entered, was answered (by whom), left, and how."""
+
+    id: int
+    call_id: str
+    flow: str
+    queue: str
+    entered_at: float
+    answered_at: float | None
+    left_at: float | None
+    outcome: str | None
+    agent: str | None
+    priority: float
+    position: int | None
+
+
+@dataclass(frozen=True)
+class SurveyAnswer:
+    """One answer to a post-call survey question, and whether it came by key or by voice."""
+
+    call_id: str
+    node_id: str
+    question: str
+    kind: str
+    value: str
+    via: str
+    at: float
+
+
+@dataclass(frozen=True)
+class LostCall:
+    """A caller lost in the IVR or a queue: where (node and kind), why, and how long they waited."""
+
+    call_id: str
+    flow: str
+    caller_masked: str
+    node_id: str
+    kind: str
+    reason: str
+    waited_s: float | None
+    at: float
+
+
+@dataclass(frozen=True)
+class CallbackRecord:
+    """An entry of the callback list. `number` is the real number (to dial): it is kept out of
+    repr(), so logging a record shows only `caller_masked`."""
+
+    id: int
+    call_id: str | None
+    flow: str
+    queue: str | None
+    number: str = field(repr=False)
+    caller_masked: str = ""
+    source: str = "lost"
+    position: int | None = None
+    requested_at: float = 0.0
+    status: str = "pending"
+    attempts: int = 0
+    done_at: float | None = None

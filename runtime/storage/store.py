@@ -11,7 +11,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from runtime.storage import queries
+from runtime.storage import contact, queries
+from runtime.storage.contact import ContactCenterStore
 from runtime.storage.dialects import Dialect, dialect_for
 from runtime.storage.masking import mask_number, mask_phone_like, mask_secure
 from runtime.storage.migrate import MIGRATIONS_DIR, load_migrations, migrate
@@ -33,8 +34,14 @@ def default_worker() -> str:
     return os.environ.get("FLOWLANG_WORKER") or socket.gethostname()
 
 
-class SqlCallStore:
-    """Call records in SQL: writes queued to the writer thread, reads on per-thread connections."""
+# Every write the writer knows, and the order a batch runs its groups in (parents first).
+WRITES = {**queries.WRITES, **contact.WRITES}
+ORDER = tuple(op for op in queries.ORDER if op != "end") + contact.ORDER + ("end",)
+
+
+class SqlCallStore(ContactCenterStore):
+    """Call records in SQL: writes queued to the writer thread, reads on per-thread connections.
+    The contact-centre records (queue stays, surveys, lost calls, callbacks) are in contact.py."""
 
     def __init__(self, dialect: Dialect, *, worker: str | None = None,
                  migrations_dir: Path | None = None, max_batch: int = 200,
@@ -49,7 +56,7 @@ class SqlCallStore:
             conn.close()
             raise
         self.opened_at = time.time()
-        self._writer = BatchWriter(dialect, conn, queries.WRITES, queries.ORDER, max_batch, max_delay)
+        self._writer = BatchWriter(dialect, conn, WRITES, ORDER, max_batch, max_delay)
         self._local = threading.local()
         self._readers: list[Any] = []
         self._readers_lock = threading.Lock()

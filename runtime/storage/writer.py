@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.storage.dialects import Dialect
+from runtime.storage.masking import mask_phone_like
 from runtime.storage.model import StoreError, StoreStats
 
 log = logging.getLogger("flowlang.storage")
@@ -221,6 +222,7 @@ class BatchWriter:
         return self._abandon.wait(delay)
 
     def _drop(self, records: list[Record], error: str) -> None:
+        error = mask_phone_like(error)  # PostgreSQL's "Failing row contains (…)" shows the values
         self._dropped += len(records)
         self._unreported += len(records)
         self._drop_error = error
