@@ -39,7 +39,7 @@ class RuntimeConfig:
     outbound_context: str | None = None  # dialplan context for transfers to numbers
     extensions: Mapping[str, str] = field(default_factory=dict)  # dialed number -> flow name
     default_flow: str | None = None
-    agents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # queue or skill -> endpoints
+    agents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # queue, skill or skill:level -> endpoints
     path: str | None = None  # the flowlang.toml read, if any
 
     def __repr__(self) -> str:
@@ -97,8 +97,7 @@ def from_dict(data: Mapping[str, Any], base: Path, where: str = "flowlang.toml")
     sql, queues = _table(data, "sql", where), _table(data, "queues", where)
     dsns = {name: absolute_sqlite(_str(v, f"[sql.dsn] {name}", where), base)
             for name, v in _table(sql, "dsn", where).items()}
-    agents = {name: tuple(_strings(v, f"[queues.agents] {name}", where))
-              for name, v in _table(queues, "agents", where).items()}
+    agents = _agents(queues.get("agents", {}), where)
     extensions = {str(k): _str(v, f"[runtime.extensions] {k}", where)
                   for k, v in _table(rt, "extensions", where).items()}
     return RuntimeConfig(
@@ -135,6 +134,35 @@ def _str(value: Any, what: str, where: str) -> str:
 
 def _opt(value: Any, what: str, where: str) -> str | None:
     return None if value is None else _str(value, what, where)
+
+
+def _agents(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    """`[queues.agents]` as name -> endpoints. Either a table (queue id or skill name -> endpoints,
+    served at any level) or an array of `[[queues.agents]]` tables (endpoint, skills = {name = level},
+    optional queues = [...]), whose skills become `name:level` keys."""
+    if isinstance(value, Mapping):
+        return {name: tuple(_strings(v, f"[queues.agents] {name}", where)) for name, v in value.items()}
+    if not (isinstance(value, list) and all(isinstance(v, Mapping) for v in value)):
+        raise ConfigError(f"{where}: [queues.agents] must be a table or an array of [[queues.agents]] tables")
+    out: dict[str, list[str]] = {}
+    for i, agent in enumerate(value, 1):
+        what = f"[[queues.agents]] #{i}"
+        unknown = sorted(set(agent) - {"endpoint", "skills", "queues"})
+        if unknown:
+            raise ConfigError(f"{where}: {what}: unknown key(s) {', '.join(unknown)} (endpoint, skills, queues)")
+        endpoint = _str(agent.get("endpoint"), f"{what} endpoint", where)
+        skills = agent.get("skills", {})
+        if not isinstance(skills, Mapping):
+            raise ConfigError(f"{where}: {what} skills must be a table, e.g. skills = {{billing = 3}}")
+        for name, level in skills.items():
+            if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
+                raise ConfigError(f"{where}: {what} skill {name!r} must have a level from 1 to 5, not {level!r}")
+            out.setdefault(f"{name}:{level}", []).append(endpoint)
+        for queue in _strings(agent.get("queues", []), f"{what} queues", where):
+            out.setdefault(queue, []).append(endpoint)
+        if not skills and not agent.get("queues"):
+            raise ConfigError(f"{where}: {what} ({endpoint}) has neither skills nor queues: it would take no call")
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _strings(value: Any, what: str, where: str) -> list[str]:

@@ -5,13 +5,16 @@ model: the far end answers, is busy, never answers, is unreachable, or is an ans
 Originating to `Local/exten@context` creates the two halves and runs the `;2` half in the
 simulated dialplan, like the traces. Events: Dial (dialstatus "") at once; ChannelStateChange
 "Ringing"; then Dial ANSWER + StasisStart on answer, or Dial BUSY/NOANSWER/CHANUNAVAIL and
-ChannelDestroyed (causes 17, 19, 20).
+ChannelDestroyed (causes 17, 19, 20). A `CarrierMix` draws each call's outcome and ring time at
+random (probabilities, ring-time ranges, answering machines, seeded) for campaign load.
 """
 
 from __future__ import annotations
 
 import asyncio
 import fnmatch
+import math
+import random
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Awaitable, Callable
@@ -37,10 +40,62 @@ class EndpointBehaviour:
     ring_seconds: float = 1.0
     hangup_after: float | None = None
     on_answer: Callable[[SimCall], Awaitable[None] | None] | None = None
+    mix: CarrierMix | None = None  # draw outcome and ring time per call instead (see CarrierMix)
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {OUTCOMES}, not {self.outcome!r}")
+
+    def drawn(self) -> EndpointBehaviour:
+        """This behaviour for one call: with a mix, a concrete outcome and ring time drawn from it."""
+        if self.mix is None:
+            return self
+        outcome, ring, talk = self.mix.draw()
+        return EndpointBehaviour(self.pattern, outcome, ring, talk if talk is not None else self.hangup_after,
+                                 self.on_answer)
+
+
+@dataclass
+class CarrierMix:
+    """A statistical carrier for outbound campaigns: each call's outcome is drawn with these
+    probabilities (normalised), its ring time uniformly from `ring` (answer, machine, no answer
+    until the originate timeout) or `busy_ring` (busy), and, when `talk` is set, a person who
+    answers hangs up after a lognormal talk time with that mean (seconds). Seeded: same run, same calls.
+
+        sim.switch.carrier.add_mix("PJSIP/*@trunk", CarrierMix(answer=0.25, machine=0.08, seed=7))
+    """
+
+    answer: float = 0.25
+    machine: float = 0.08
+    busy: float = 0.10
+    noanswer: float = 0.45
+    unreachable: float = 0.12
+    ring: tuple[float, float] = (5.0, 30.0)
+    busy_ring: tuple[float, float] = (2.0, 8.0)
+    talk: float | None = None
+    talk_sigma: float = 0.6
+    seed: int | None = None
+    rng: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        weights = self.weights()
+        if any(w < 0 for w in weights) or sum(weights) <= 0:
+            raise ValueError("carrier mix probabilities must be >= 0 and not all 0")
+        self.rng = random.Random(self.seed)
+
+    def weights(self) -> tuple[float, ...]:
+        return (self.answer, self.busy, self.noanswer, self.unreachable, self.machine)
+
+    def draw(self) -> tuple[str, float, float | None]:
+        """(outcome, ring seconds, talk seconds or None) for one call."""
+        outcome = self.rng.choices(OUTCOMES, self.weights())[0]
+        low, high = self.busy_ring if outcome == "busy" else self.ring
+        ring = self.rng.uniform(low, high)
+        talk = None
+        if outcome == "answer" and self.talk:
+            mu = math.log(self.talk) - self.talk_sigma ** 2 / 2
+            talk = self.rng.lognormvariate(mu, self.talk_sigma)
+        return outcome, ring, talk
 
 
 @dataclass
@@ -81,8 +136,14 @@ class Carrier:
         """The most recently added behaviour whose pattern matches; by default the far end answers."""
         for behaviour in reversed(self.behaviours):
             if fnmatch.fnmatchcase(endpoint, behaviour.pattern):
-                return behaviour
+                return behaviour.drawn()
         return EndpointBehaviour("*")
+
+    def add_mix(self, pattern: str, mix: CarrierMix) -> EndpointBehaviour:
+        """Originates to endpoints matching `pattern` draw their outcome from `mix` (newest rule wins)."""
+        behaviour = EndpointBehaviour(pattern, "answer", mix=mix)
+        self.behaviours.append(behaviour)
+        return behaviour
 
     # ---- inbound ---------------------------------------------------------------------------
     def inbound(self, *, app: str, caller: str, caller_name: str, dialed: str,
