@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Literal, Mapping
+from typing import Literal, Mapping, Sequence
 
 from flowlang import ir
 from flowlang.render.style import (ENTRY_BORDER, ENTRY_PENWIDTH, FONT, NODE_STYLES, edge_style,
@@ -54,7 +54,8 @@ def _local(flow: ir.Flow, node_id: str) -> str:
 
 
 def _extra_lines(node_id: str, heat: Mapping[str, float] | None,
-                 times: Mapping[str, float] | None) -> list[str]:
+                 times: Mapping[str, float] | None,
+                 notes: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     lines = []
     if heat is not None:
         v = heat.get(node_id, 0.0)
@@ -63,6 +64,8 @@ def _extra_lines(node_id: str, heat: Mapping[str, float] | None,
         t = times[node_id]
         lines.append("no path to an agent" if t is None or math.isinf(t) or t != t
                      else f"reached ≤ {seconds_text(round(t, 1))} after call start")
+    if notes is not None:
+        lines += [str(line) for line in notes.get(node_id, ())]
     return lines
 
 
@@ -87,11 +90,12 @@ def _entry_tags(flow: ir.Flow) -> dict[str, list[str]]:
 
 
 def _node_line(flow: ir.Flow, node: ir.Node, tags: dict[str, list[str]],
-               heat: Mapping[str, float] | None, times: Mapping[str, float] | None) -> str:
+               heat: Mapping[str, float] | None, times: Mapping[str, float] | None,
+               notes: Mapping[str, Sequence[str]] | None = None) -> str:
     st = NODE_STYLES[node.kind]
     fill, font = (st.fill, st.font) if heat is None else heat_colour(heat.get(node.id, 0.0))
     attrs: dict[str, object] = {
-        "label": _label(flow, node, tags.get(node.id, []), _extra_lines(node.id, heat, times), font),
+        "label": _label(flow, node, tags.get(node.id, []), _extra_lines(node.id, heat, times, notes), font),
         "shape": st.shape, "style": st.style, "fillcolor": fill, "color": st.border,
         "penwidth": st.penwidth, "margin": st.margin, "tooltip": truncate(f"{node.kind} {node.id}", 200),
     }
@@ -162,15 +166,17 @@ def _graph_header(flow: ir.Flow) -> list[str]:
 
 
 def to_dot(flow: ir.Flow, *, heat: Mapping[str, float] | None = None,
-           times: Mapping[str, float] | None = None) -> str:
+           times: Mapping[str, float] | None = None,
+           notes: Mapping[str, Sequence[str]] | None = None) -> str:
     """Deterministic DOT text for a flow; `heat` (0..1 per node id) recolours nodes by traffic,
-    `times` (worst-case seconds from the start of a call until it reaches each agent node) adds a line to each labelled node."""
+    `times` (worst-case seconds from the start of a call until it reaches each agent node) adds a line to each labelled node,
+    `notes` (lines of text per node id, e.g. report counts) are added under the node's summary."""
     tags = _entry_tags(flow)
     main: list[str] = []
     clusters: dict[str, list[str]] = {s.name: [] for s in flow.subflows}
     for node in flow.nodes:
         sub = _subflow_of(flow, node.id)
-        (clusters[sub.name] if sub else main).append(_node_line(flow, node, tags, heat, times))
+        (clusters[sub.name] if sub else main).append(_node_line(flow, node, tags, heat, times, notes))
     lines = _graph_header(flow) + ["  " + line for line in main]
     for i, sub in enumerate(flow.subflows):
         if clusters[sub.name]:
@@ -186,7 +192,7 @@ Format = Literal["svg", "png", "dot"]
 def render(flow: ir.Flow, fmt: Format, **kw) -> bytes:
     """The diagram as bytes: DOT text, or SVG/PNG drawn by Graphviz's `dot` program.
 
-    Keyword arguments go to `to_dot` (heat, times), except `dpi` (PNG resolution, default 96).
+    Keyword arguments go to `to_dot` (heat, times, notes), except `dpi` (PNG resolution, default 96).
     """
     dpi = kw.pop("dpi", None)
     dot = to_dot(flow, **kw)
