@@ -341,6 +341,7 @@ from flowlang import cli_test  # noqa: E402,F401  (registers test)
 from flowlang import cli_edit  # noqa: E402,F401  (registers edit)
 
 from flowlang import cli_prompts  # noqa: E402,F401
+from flowlang import cli_campaign  # noqa: E402,F401  (registers campaign)
 from flowlang import cli_report  # noqa: E402,F401  (registers report)
 from flowlang import cli_callbacks  # noqa: E402,F401  (registers callbacks)
 

@@ -192,7 +192,7 @@ def _compiled(path: Path) -> ir.Flow:
 def report(
     sections: Optional[List[str]] = typer.Argument(None, metavar="SECTION",
                                                    help="calls (all), overview, queues, agents, callbacks, "
-                                                        "dropoff, repeat, surveys. Default: all."),
+                                                        "dropoff, repeat, surveys; or campaign [NAME…]. Default: all."),
     db: Optional[str] = typer.Option(None, "--db", help="The call store: sqlite:///flowlang.db or postgresql://… "
                                      "(default: [runtime] db of flowlang.toml, $FLOWLANG_DB, ./flowlang.db)."),
     since: Optional[str] = typer.Option(None, "--since", help="Calls started at or after: 2026-11-20, "
@@ -224,6 +224,9 @@ def report(
     from runtime.reports import ReportError, ReportOptions, build_report, open_source
 
     cfg, settings = _settings(config)
+    if sections and sections[0] in ("campaign", "campaigns"):  # outbound campaigns (flowc campaign)
+        _campaign_report(sections[1:], db if db is not None else cfg.db, format)
+        return
     zone = _zone(tz or settings.get("timezone"))
     try:
         opts = ReportOptions(
@@ -264,6 +267,35 @@ def _charts(result, folder: Path) -> None:
     except OSError as e:
         raise _fail(f"cannot write charts into {folder}: {e}") from None
     typer.echo(f"wrote {len(written)} chart files into {folder}", err=True)
+
+
+def _campaign_report(names: List[str], db: str, fmt: ReportFmt) -> None:
+    """`flowc report campaign [NAME…]`: dialed, answered, abandoned, remaining… per campaign."""
+    import json
+
+    from flowlang.cli_campaign import human_status
+    from runtime.campaigns import campaign_figures
+    from runtime.storage import StoreError
+    from runtime.storage.campaigns import CampaignStore
+
+    if fmt not in (ReportFmt.human, ReportFmt.json):
+        raise _fail("the campaign section is available as human or json")
+    try:
+        store = CampaignStore(db)
+    except StoreError as e:
+        raise _fail(str(e)) from None
+    try:
+        wanted = names or store.names()
+        unknown = sorted(set(wanted) - set(store.names()))
+        if unknown:
+            raise _fail(f"no campaign {', '.join(unknown)} in the store (known: {', '.join(store.names()) or 'none'})")
+        figures = [campaign_figures(store, n) for n in wanted]
+    finally:
+        store.close()
+    if fmt == ReportFmt.json:
+        typer.echo(json.dumps({"campaigns": figures}, indent=2))
+    else:
+        typer.echo("\n".join(human_status(f) for f in figures) or "no campaigns in the store")
 
 
 # ---------------------------------------------------------------- registration

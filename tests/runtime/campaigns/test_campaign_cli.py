@@ -1,0 +1,127 @@
+"""`flowc campaign import | run | status | dnc add`: exit codes 0 ok / 1 skipped rows / 2 usage or
+I/O, line-numbered problems, masked output, a run to the end on the embedded simulator."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flowlang.cli import app
+from tests.runtime.campaigns.campaign_rig import DATA, ROOT
+
+AT = "2026-11-25T17:00+08:00"
+
+
+def flowc(*args: str):
+    return CliRunner().invoke(app, list(args), env={"FLOWLANG_DB": "", "FLOWLANG_ARI_URL": ""})
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name in ("notify.flow", "contacts.csv", "blocked.txt"):
+        shutil.copy(DATA / name, tmp_path / name)
+    return tmp_path
+
+
+def db(project: Path) -> str:
+    return f"sqlite:///{project / 'c.db'}"
+
+
+def test_import_then_status(project):
+    result = flowc("campaign", "import", str(project / "notify.flow"), "--db", db(project))
+    assert result.exit_code == 0, result.output
+    assert "12 contact(s) (16 number(s)) imported, 0 row(s) skipped" in result.output
+    again = flowc("campaign", "import", str(project / "notify.flow"), "--db", db(project))
+    assert "0 new in the store, 12 already there" in again.output
+    status = flowc("campaign", "status", "reminders", "--db", db(project), "--format", "json")
+    assert status.exit_code == 0
+    figures = json.loads(status.output)
+    assert (figures["contacts"], figures["remaining"], figures["dialed"], figures["status"]) == (12, 12, 0, "ready")
+    human = flowc("campaign", "status", "--db", db(project))
+    assert "campaign reminders (flow notify, agentless): ready, 0% of 12 contacts final" in human.output
+
+
+def test_import_reports_malformed_rows_by_line_and_exits_1(project):
+    csv = project / "contacts.csv"
+    lines = csv.read_text().splitlines()
+    lines[3] = "C003,Broken"  # line 4
+    lines.insert(6, "C900,Nobody,12,,Asia/Shanghai,x")  # line 7
+    csv.write_text("\n".join(lines) + "\n")
+    result = flowc("campaign", "import", str(project / "notify.flow"), "--db", db(project))
+    assert result.exit_code == 1
+    assert f"{csv}:4: error: 2 field(s), the header has 6 (row skipped)" in result.stderr
+    assert f"{csv}:7: error: contact 'C900' has no valid telephone number (row skipped)" in result.stderr
+    assert "11 contact(s)" in result.stdout  # the good rows are imported
+    as_json = json.loads(flowc("campaign", "import", str(project / "notify.flow"), "--db", db(project),
+                               "--format", "json").stdout)
+    assert [p["line"] for p in as_json["problems"]] == [4, 7]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["campaign", "import", "missing.flow"], "no such file"),
+    (["campaign", "status", "nope"], "no campaign 'nope'"),
+    (["campaign", "dnc", "add"], "no numbers given"),
+    (["campaign", "status", "--format", "xml"], "--format must be human or json"),
+])
+def test_usage_errors_exit_2_with_a_message(project, args, message):
+    result = flowc(*args, "--db", db(project))
+    assert result.exit_code == 2, result.output
+    assert message in result.output.lower() or message in result.output
+
+
+def test_a_flow_without_a_campaign_is_a_usage_error(project):
+    result = flowc("campaign", "import", str(ROOT / "flows" / "bank_service.flow"), "--db", db(project))
+    assert result.exit_code == 2 and "declares no campaign" in result.output
+
+
+def test_run_needs_an_import_first(project):
+    result = flowc("campaign", "run", str(project / "notify.flow"), "--db", db(project), "--at", AT)
+    assert result.exit_code == 2
+    assert "run `flowc campaign import" in result.output
+
+
+def test_run_to_the_end_on_the_simulator_with_dnc_from_the_store(project):
+    assert flowc("campaign", "import", str(project / "notify.flow"), "--db", db(project)).exit_code == 0
+    added = flowc("campaign", "dnc", "add", "+86 138 0000 0001", "--db", db(project))
+    assert added.exit_code == 0 and "1 number(s) added" in added.output
+    result = flowc("campaign", "run", str(project / "notify.flow"), "--db", db(project), "--time-scale", "0.02",
+                   "--at", AT, "--seed", "3", "--carrier", "answer=0.7,busy=0.1,noanswer=0.1,unreachable=0.1,ring=1-3")
+    assert result.exit_code == 0, result.output
+    assert "flowc campaign: reminders finished: dialed" in result.stdout
+    assert "remaining 0" in result.stdout
+    figures = json.loads(flowc("campaign", "status", "reminders", "--db", db(project), "--format", "json").stdout)
+    assert figures["remaining"] == 0 and figures["dnc"] == 1 and figures["status"] == "finished"
+    assert "+8613800000001" not in result.output
+
+
+def test_bad_carrier_and_ari_only_options(project):
+    flowc("campaign", "import", str(project / "notify.flow"), "--db", db(project))
+    bad = flowc("campaign", "run", str(project / "notify.flow"), "--db", db(project), "--carrier", "answer")
+    assert bad.exit_code == 2 and "--carrier" in bad.output
+    nomap = flowc("campaign", "run", str(project / "notify.flow"), "--db", db(project), "--map", "plan=nothing")
+    assert nomap.exit_code == 2 and "declares no variable 'nothing'" in nomap.output
+    real = flowc("campaign", "run", str(project / "notify.flow"), "--db", db(project),
+                 "--ari-url", "http://127.0.0.1:9", "--time-scale", "0.5")
+    assert real.exit_code == 2 and "need the embedded simulator" in real.output
+
+
+def test_run_against_an_unreachable_ari_is_an_io_error(project):
+    flowc("campaign", "import", str(project / "notify.flow"), "--db", db(project))
+    result = flowc("campaign", "run", str(project / "notify.flow"), "--db", db(project),
+                   "--ari-url", "http://127.0.0.1:9")
+    assert result.exit_code == 2
+    assert "error" in result.output and "Traceback" not in result.output
+
+
+def test_flowc_report_has_a_campaign_section(project):
+    flowc("campaign", "import", str(project / "notify.flow"), "--db", db(project))
+    human = flowc("report", "campaign", "--db", db(project))
+    assert human.exit_code == 0 and "campaign reminders (flow notify, agentless)" in human.stdout
+    as_json = json.loads(flowc("report", "campaign", "reminders", "--db", db(project), "-f", "json").stdout)
+    assert as_json["campaigns"][0]["remaining"] == 12
+    missing = flowc("report", "campaign", "nope", "--db", db(project))
+    assert missing.exit_code == 2 and "no campaign nope" in missing.output
