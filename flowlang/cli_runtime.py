@@ -108,7 +108,8 @@ def run(
                                        "print a summary and exit."),
     time_scale: Optional[float] = typer.Option(None, "--time-scale", help="Simulated seconds run this much "
                                                "faster (0.01 = 100x; default 1, or 0.01 with --demo)."),
-    agents: int = typer.Option(2, "--agents", help="Simulated agents when [queues.agents] configures none."),
+    agents: Optional[int] = typer.Option(None, "--agents", min=0, help="Simulated agents when [queues.agents] "
+                                         "configures none (default: [simulator.agents] count, else 2)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every call event (never secure input)."),
 ) -> None:
     """Serve flows on ARI until Ctrl-C: the embedded ARI simulator by default, or a real Asterisk.
@@ -120,6 +121,12 @@ def run(
       flowc run --demo 5 flows/bank_service.flow        5 random calls, then a summary
 
       FLOWLANG_ARI_PASSWORD=… flowc run --ari-url http://127.0.0.1:8088 --ari-user flowlang out/ir/
+
+      FLOWLANG_CALLER_KEY=… flowc run --db postgresql://flowlang@db/calls flows/
+
+    Repeat callers are recognised by a keyed hash of their number (the secret: FLOWLANG_CALLER_KEY,
+    [runtime] caller_key_file, or for SQLite a .caller-key file made next to the database; PostgreSQL
+    needs one of the first two). See docs/runtime.md, "Caller keys".
     """
     _logging(verbose)
     cfg = _config(flows, config, ari_url=ari_url, ari_user=ari_user, ari_password=ari_password, app=app_name,
@@ -142,6 +149,7 @@ def run(
 async def _serve(spec, demo: Optional[int]) -> int:
     from runtime.adapters.ari import AriError
     from runtime.driver.local import run_demo, serving
+    from runtime.storage.model import StoreError
     try:
         async with serving(spec) as (sim, server):
             names = ", ".join(sorted(spec.flows))
@@ -166,6 +174,9 @@ async def _serve(spec, demo: Optional[int]) -> int:
     except (OSError, TimeoutError) as e:
         typer.echo(f"flowc: error: {type(e).__name__}: {e}", err=True)
         return 2
+    except StoreError as e:  # the call store, or the caller-key secret it needs
+        typer.echo(f"flowc: error: {e}", err=True)
+        return 2
 
 
 # ---------------------------------------------------------------- flowc call
@@ -181,8 +192,10 @@ def call(
     config: Optional[Path] = typer.Option(None, "--config", help="flowlang.toml (default: the nearest one)."),
     time_scale: Optional[float] = typer.Option(None, "--time-scale", help="Default 1 interactively, 0.05 with "
                                                "--keys."),
-    agents: int = typer.Option(2, "--agents", help="Simulated agents (0: nobody answers the queue)."),
-    talk: float = typer.Option(20.0, "--talk", help="Seconds a simulated agent talks before hanging up."),
+    agents: Optional[int] = typer.Option(None, "--agents", min=0, help="Simulated agents (0: nobody answers "
+                                         "the queue; default: [simulator.agents] count, else 2)."),
+    talk: Optional[float] = typer.Option(None, "--talk", help="Seconds a simulated agent talks before hanging "
+                                         "up (default: drawn as [simulator.agents] says, mean 20 s)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log call events to stderr."),
     audio: bool = typer.Option(True, "--audio/--no-audio", help="Play rendered prompts (flowc prompts build) "
                                "when this machine has a sound device; text is always printed."),

@@ -18,6 +18,8 @@ and the estimated wait; at `callback_after` a callback offer (press 1: `callback
 kept); at `max_wait` the verdict is `overflow`; when the agent leg ends, `agent_ended`.
 `on_queue_event(call_id, kind, **fields)` reports entered(position, priority), answered(agent,
 waited) and left(outcome = answered | abandoned | overflow | callback, waited[, agent, position]).
+`caller_key(number)` names the caller for the last_agent strategy: FlowServer passes the
+pseudonymous caller key (runtime/storage/caller_key.py); without it, the masked number.
 """
 
 from __future__ import annotations
@@ -90,14 +92,15 @@ class QueueManager:
     def __init__(self, client: Any, app: str, agents: Mapping[str, Sequence[str]], clock: "Clock",
                  deliver: Callable[[str, QueueResult], None], *, settings: AcdSettings | None = None,
                  pool: AgentPool | None = None, on_queue_event: QueueEvent | None = None,
-                 retry_pause: float | None = None) -> None:
+                 retry_pause: float | None = None, caller_key: Callable[[str], str] | None = None) -> None:
         self.client, self.app, self.clock, self.deliver = client, app, clock, deliver
         settings = settings or AcdSettings()
         if retry_pause is not None:
             settings = dataclasses.replace(settings, retry_pause=retry_pause)
-        self.pool = pool or AgentPool(agents_from_config(agents))
+        self.pool = pool or AgentPool(agents_from_config(agents), history_size=settings.history_size)
         self.acd = Acd(self.pool, clock.now, settings)
         self.on_queue_event = on_queue_event
+        self.caller_key = caller_key or mask_number  # who the caller is, for last_agent
         self.waiting: dict[str, Waiter] = {}
         self.channels: dict[str, str] = {}  # caller channel id -> call id
         self.legs: dict[str, str] = {}  # agent channel id -> call id
@@ -121,7 +124,7 @@ class QueueManager:
         w = Waiter(call_id, channel_id, caller, lang, cmd, now)
         self.waiting[call_id], self.channels[channel_id] = w, call_id
         position = self.acd.enter(Caller(
-            call_id, cmd.queue_id, skills, cmd.priority, cmd.strategy, key=mask_number(caller) if caller else "",
+            call_id, cmd.queue_id, skills, cmd.priority, cmd.strategy, key=self.caller_key(caller) if caller else "",
             max_wait=cmd.max_wait, callback_after=cmd.callback_after,
             announce_every=cmd.announce_every if cmd.announce else 0.0, agent_timeout=cmd.agent_timeout))
         self._report(w, "entered", position=position, priority=cmd.priority)
@@ -245,16 +248,10 @@ class QueueManager:
 
     def _offer_callback(self, w: Waiter, action: OfferCallback) -> None:
         w.offer_open = True
-        self._play(w, [f"sound:flowlang/queue/{w.lang}/callback"])
+        self._play(w, callback_media(w.lang))
 
     def _announce(self, w: Waiter, action: Announce) -> None:
-        media: list[str] = []
-        base = f"sound:flowlang/queue/{w.lang}"
-        if "position" in w.cmd.announce:
-            media += [f"{base}/position", f"number:{action.position}"]
-        if "wait" in w.cmd.announce and math.isfinite(action.wait):
-            minutes = max(1, round(action.wait / 60))
-            media += [f"{base}/wait", f"number:{minutes}", f"sound:flowlang/say/{w.lang}/minute"]
+        media = announcement_media(w.lang, w.cmd.announce, action.position, action.wait)
         if media and w.playing is None:  # (an announcement still playing: skip this one)
             self._play(w, media)
 
@@ -428,6 +425,24 @@ ACTIONS: dict[type, Callable[[QueueManager, Waiter, Any], None]] = {
     Ring: QueueManager._ring, StopRinging: QueueManager._stop_ringing, Overflow: QueueManager._overflow,
     OfferCallback: QueueManager._offer_callback, Announce: QueueManager._announce,
 }
+
+
+def callback_media(lang: str) -> list[str]:
+    """The callback offer ("press 1 to be called back, keeping your place"), rendered by
+    `flowc prompts build` (runtime/speech/tts.py QUEUE_WORDS)."""
+    return [f"sound:flowlang/queue/{lang}/callback"]
+
+
+def announcement_media(lang: str, announce: Sequence[str], position: int, wait: float) -> list[str]:
+    """What a caller hears every `announce_every`: the place in line and/or the estimated wait in
+    whole minutes (at least 1; none when no agent works). Words from QUEUE_WORDS, numbers by Asterisk."""
+    base = f"sound:flowlang/queue/{lang}"
+    media: list[str] = []
+    if "position" in announce:
+        media += [f"{base}/position", f"number:{position}", f"{base}/position_end"]
+    if "wait" in announce and math.isfinite(wait):
+        media += [f"{base}/wait", f"number:{max(1, round(wait / 60))}", f"{base}/minutes"]
+    return media
 
 
 def _moh_class(music: str) -> str | None:

@@ -1,7 +1,7 @@
 """The ACD's data: agents, waiting callers, settings, and the actions the core asks the edge to take.
 
     agent = Agent("PJSIP/1001", skills={"billing": 3, "mandarin": 5})
-    caller = Caller("call-1", "billing_queue", skills=(("billing", 2),), priority=5, key="***5678")
+    caller = Caller("call-1", "billing_queue", skills=(("billing", 2),), priority=5, key="3f9c0a…")
 
 Plain mutable records owned by one `AgentPool` / `Acd`; no I/O, no clock of their own.
 """
@@ -68,7 +68,7 @@ class Caller:
     skills: tuple[tuple[str, int], ...] = ()
     priority: float = 0.0
     strategy: str = "longest_idle"
-    key: str = ""  # the caller's masked number, for last_agent
+    key: str = ""  # who the caller is, for last_agent: the pseudonymous caller key (runtime/storage/caller_key.py)
     max_wait: float | None = None
     callback_after: float | None = None
     announce_every: float = 0.0

@@ -1,8 +1,9 @@
 """The driver's contact-centre records: repeat callers, queue stays, lost calls, callbacks, surveys.
 
-    history = CallerHistory()
-    await history.load(store, "Asia/Shanghai", clock.wall())    # calls earlier today, from the store
+    history = CallerHistory()                   # or CallerHistory(caller_keys_for(url, secret))
+    await history.load(store, "Asia/Shanghai", clock.wall())    # the caller-key secret, today's calls
     history.count(rt, "+8613512345678", wall)   # {"calls_today": {key: 3}, "last_call": {key: t}}
+    history.key("+8613512345678")               # '3f9c…' (32 hex): calls.caller_key, ACD last_agent
 
     records = ContactRecords(server)            # FlowServer builds both
     QueueManager(..., on_queue_event=records.queue_event)     # entered / answered / left
@@ -30,6 +31,7 @@ from runtime import commands as c
 from runtime import events as e
 from runtime.machine import Runtime
 from runtime.resources import local_time, number_key, zone
+from runtime.storage.caller_key import CallerKeys, caller_keys_for
 from runtime.storage.masking import mask_number
 
 if TYPE_CHECKING:
@@ -59,17 +61,23 @@ def anonymous(number: str) -> bool:
 # ---------------------------------------------------------------- repeat callers
 class CallerHistory:
     """Calls per number today, for calls_today() and last_call(). Exact in memory for the calls
-    this runtime sees; calls before it started come from the store, matched on the masked
-    number (the store keeps no full caller number)."""
+    this runtime sees; calls before it started come from the store, matched on the caller's
+    pseudonymous key (runtime/storage/caller_key.py), or, for rows written before keys existed,
+    on the masked number. `key(number)` is also what the store and the ACD's last_agent keep."""
 
-    def __init__(self) -> None:
+    def __init__(self, keys: CallerKeys | None = None) -> None:
+        self.keys = keys
         self._day = ""
         self._calls: dict[str, tuple[int, float]] = {}     # number key -> (count, last wall time)
         self._seed_day = ""
-        self._seed: dict[str, tuple[int, float]] = {}      # masked number -> (count, last)
+        self._seed: dict[str, tuple[int, float]] = {}      # caller key or masked number -> (count, last)
 
     async def load(self, store: Any, tz: str, wall: float) -> None:
-        """Read today's calls per caller from the store (call before serving any call)."""
+        """Settle the caller keys (given, else the store's secret: StoreError when a PostgreSQL
+        store has none), then read today's calls per caller from the store (call before serving)."""
+        if self.keys is None:  # a store without a dialect (a test double) keeps nothing to match
+            self.keys = CallerKeys.ephemeral() if getattr(store, "dialect", None) is None else \
+                await asyncio.to_thread(caller_keys_for, _raw_url(store))
         if store is None or not hasattr(store, "caller_counts"):
             return
         try:
@@ -77,6 +85,12 @@ class CallerHistory:
             self._seed_day = local_time(tz, wall).date().isoformat()
         except Exception as exc:  # noqa: BLE001 - counting starts from zero, calls go on
             log.warning("could not read today's calls from the call store: %s", exc)
+
+    def key(self, number: str) -> str:
+        """The caller's pseudonymous key ("" when withheld); see runtime/storage/caller_key.py."""
+        if self.keys is None:  # (a server that was never started: nothing is stored)
+            self.keys = CallerKeys.ephemeral()
+        return self.keys.key(number)
 
     def count(self, rt: Runtime, number: str, wall: float) -> dict[str, dict]:
         """CallStarted fields for a new call from `number`: calls today (this one included) and
@@ -88,7 +102,7 @@ class CallerHistory:
         if day != self._day:
             self._day, self._calls = day, {}
         seen, last = self._calls.get(key, (0, None))
-        seeded, seed_last = self._seed.get(mask_number(number), (0, None)) if day == self._seed_day else (0, None)
+        seeded, seed_last = self._seeded(number) if day == self._seed_day else (0, None)
         self._calls[key] = (seen + 1, wall)
         total = int(rt.resources.calls_today.get(key, 0)) + seeded + seen + 1
         previous = max((t for t in (last, seed_last) if t is not None), default=None)
@@ -96,6 +110,18 @@ class CallerHistory:
         if previous is not None:
             out["last_call"] = {key: previous}
         return out
+
+    def _seeded(self, number: str) -> tuple[int, float | None]:
+        """Calls before this run: those stored under the caller's key, plus older rows (no key)
+        under the masked number."""
+        hits = [self._seed[k] for k in (self.key(number), mask_number(number)) if k and k in self._seed]
+        return sum(n for n, _ in hits), max((t for _, t in hits), default=None)
+
+
+def _raw_url(store: Any) -> str:
+    """The store's own URL (SQLite: its file; PostgreSQL: the URL, password included)."""
+    dialect = store.dialect
+    return getattr(dialect, "url", None) or f"{dialect.path}"
 
 
 # ---------------------------------------------------------------- queue stays, lost calls

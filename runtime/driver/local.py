@@ -1,13 +1,20 @@
 """Serving flows in one process: the embedded simulator (or a real ARI), the store, the server.
 
 Used by `flowc run` and `flowc call`; tests use it too. With the simulator, queues get simulated
-agents: the endpoints configured under `[queues.agents]` answer, or, when none are configured,
-`PJSIP/sim-agent-1..N` serve every queue of the flows.
+agents (runtime/simulator/agents.py): the endpoints configured under `[queues.agents]`, or, when none
+are configured, `PJSIP/sim-agent-1..N` serving every queue of the flows. They ring, answer (or not)
+and talk for handling times drawn as `[simulator.agents]` says (seeded: a run repeats). The ACD's
+settings come from `[queues]`, the caller-key secret from FLOWLANG_CALLER_KEY or the store.
+
+    spec = Serving({"bank_service": rt}, load_config(path), store_url="sqlite:///calls.db")
+    async with serving(spec) as (sim, server):
+        call = await sim.place_call(app=server.app, caller="+8613512345678", dialed="100")
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 import statistics
@@ -19,11 +26,13 @@ from typing import Any, AsyncIterator, Callable, Mapping
 
 from flowlang import ir
 from runtime.adapters.ari import AriClient, AriConfig
-from runtime.config import RuntimeConfig
+from runtime.config import RuntimeConfig, SimAgents
 from runtime.driver.clock import Clock
 from runtime.driver.server import FlowServer, Observer
 from runtime.machine import Runtime
 from runtime.simulator import AriSimulator, RandomCaller
+from runtime.simulator.agents import AgentProfile, add_agents
+from runtime.storage.caller_key import CallerKeys, caller_keys_for
 
 log = logging.getLogger("runtime.driver")
 SIM_AGENT = "PJSIP/sim-agent-{}"
@@ -38,9 +47,9 @@ class Serving:
     time_scale: float = 1.0
     wall_start: float | None = None
     store_url: str | None = None
-    agents: int = 2  # simulated agents when none are configured
-    ring: float = 3.0  # seconds a simulated agent rings before answering
-    talk: float = 20.0  # seconds a simulated agent talks before hanging up
+    agents: int | None = None  # simulated agents when none are configured (None: [simulator.agents] count, 2)
+    ring: float | None = None  # seconds a simulated agent rings (fixed); None: [simulator.agents] ring
+    talk: float | None = None  # seconds a simulated agent talks (fixed); None: [simulator.agents] handle
     observer: Observer | None = None
     store_factory: Callable[[str], Any] | None = None
     close_stale: bool = True  # end the records a crashed run of this worker left open (flowc run)
@@ -51,6 +60,25 @@ def simulated_agents(flows: Mapping[str, Runtime], count: int) -> dict[str, tupl
     pool = tuple(SIM_AGENT.format(i) for i in range(1, count + 1))
     queues = {n.id for rt in flows.values() for n in rt.flow.nodes if isinstance(n, ir.QueueNode)}
     return {q: pool for q in sorted(queues)} if pool else {}
+
+
+def agent_profile(sim_cfg: SimAgents, ring: float | None = None, talk: float | None = None) -> AgentProfile:
+    """The simulated agents' behaviour: [simulator.agents], with a fixed ring or talk time if given."""
+    profile = AgentProfile(ring=sim_cfg.ring, handle=sim_cfg.handle, handle_dist=sim_cfg.handle_dist,
+                           handle_sigma=sim_cfg.handle_sigma, no_answer=sim_cfg.no_answer, busy=sim_cfg.busy)
+    if ring is not None:
+        profile = dataclasses.replace(profile, ring=(ring, ring))
+    if talk is not None:
+        profile = dataclasses.replace(profile, handle=talk, handle_dist="fixed")
+    return profile
+
+
+def _caller_keys(cfg: RuntimeConfig, url: str | None) -> CallerKeys:
+    """The caller-key secret: FLOWLANG_CALLER_KEY, [runtime] caller_key_file, or the SQLite store's."""
+    if url is None:
+        return CallerKeys.ephemeral()
+    key_file = Path(cfg.caller_key_file) if cfg.caller_key_file else None
+    return caller_keys_for(url, cfg.caller_key or None, secret_file_path=key_file)
 
 
 def _open_store(url: str | None, factory: Callable[[str], Any] | None, close_stale: bool) -> Any:
@@ -89,6 +117,7 @@ async def _start_speech(cfg: RuntimeConfig, sim: AriSimulator | None, server: Fl
 async def serving(spec: Serving) -> AsyncIterator[tuple[AriSimulator | None, FlowServer]]:
     """Start the simulator (unless an ARI URL is configured), the store and a FlowServer."""
     cfg = spec.config
+    keys = await asyncio.to_thread(_caller_keys, cfg, spec.store_url)  # StoreError before anything starts
     sim = None
     password = cfg.ari_password
     if cfg.ari_url is None:
@@ -102,14 +131,16 @@ async def serving(spec: Serving) -> AsyncIterator[tuple[AriSimulator | None, Flo
     agents = dict(cfg.agents)
     if sim is not None:
         if not agents:
-            agents = simulated_agents(spec.flows, spec.agents)
-        for endpoint in sorted({ep for eps in agents.values() for ep in eps}):
-            sim.endpoint_behaviour(endpoint, "answer", ring_seconds=spec.ring, hangup_after=spec.talk)
+            count = spec.agents if spec.agents is not None else (cfg.sim_agents.count or 2)
+            agents = simulated_agents(spec.flows, count)
+        endpoints = sorted({ep for eps in agents.values() for ep in eps})
+        add_agents(sim, endpoints, agent_profile(cfg.sim_agents, spec.ring, spec.talk), seed=cfg.sim_agents.seed)
     store = await asyncio.to_thread(_open_store, spec.store_url, spec.store_factory, spec.close_stale)
     server = FlowServer(client, spec.flows, store=store, default_flow=cfg.default_flow,
                         extensions=cfg.extensions, observer=spec.observer,
                         clock=Clock(spec.time_scale, spec.wall_start), agents=agents,
-                        outbound_context=cfg.outbound_context, http_private=cfg.http_private, dsns=cfg.dsns)
+                        outbound_context=cfg.outbound_context, http_private=cfg.http_private, dsns=cfg.dsns,
+                        acd=cfg.acd, caller_keys=keys)
     speech = None
     try:
         await server.start()

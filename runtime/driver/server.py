@@ -21,6 +21,7 @@ from typing import Any, Callable, Mapping
 
 from runtime import commands as c
 from runtime import events as e
+from runtime.acd import AcdSettings
 from runtime.adapters.ari import AriError, ChannelGone, event_channel_id
 from runtime.adapters.http import HttpFetcher
 from runtime.adapters.sql import SqlRunner
@@ -29,6 +30,7 @@ from runtime.driver.contact import CallerHistory, ContactRecords
 from runtime.driver.session import CallSession
 from runtime.machine import Runtime
 from runtime.queues import QueueManager
+from runtime.storage.caller_key import CallerKeys
 
 log = logging.getLogger("runtime.driver")
 Observer = Callable[[str, Any], None]
@@ -44,7 +46,8 @@ class FlowServer:
                  observer: Observer | None = None, clock: Clock | None = None,
                  http: HttpFetcher | None = None, sql: SqlRunner | None = None,
                  agents: Mapping[str, tuple[str, ...]] | None = None, outbound_context: str | None = None,
-                 http_private: tuple[str, ...] = (), dsns: Mapping[str, str] | None = None) -> None:
+                 http_private: tuple[str, ...] = (), dsns: Mapping[str, str] | None = None,
+                 acd: AcdSettings | None = None, caller_keys: CallerKeys | None = None) -> None:
         if not flows:
             raise ValueError("FlowServer needs at least one flow")
         if default_flow is not None and default_flow not in flows:
@@ -57,9 +60,10 @@ class FlowServer:
         allow = tuple(dict.fromkeys(h for rt in self.flows.values() for h in rt.resources.http_allowlist))
         self.http = http or HttpFetcher(allow, http_private)
         self.sql = sql or SqlRunner(dsns or {})
-        self.contact, self.history = ContactRecords(self), CallerHistory()  # lost calls, callbacks, repeat callers
-        self.queues = QueueManager(client, self.app, agents or {}, self.clock, self._deliver,
-                                   on_queue_event=self.contact.queue_event)
+        # lost calls, callbacks, repeat callers (and the caller keys the store and the ACD use)
+        self.contact, self.history = ContactRecords(self), CallerHistory(caller_keys)
+        self.queues = QueueManager(client, self.app, agents or {}, self.clock, self._deliver, settings=acd,
+                                   on_queue_event=self.contact.queue_event, caller_key=self.history.key)
         self.sessions: dict[str, CallSession] = {}
         self.latencies: deque[float] = deque(maxlen=100_000)
         self.outcomes: Counter[str] = Counter()
@@ -153,7 +157,7 @@ class FlowServer:
         self.started += 1
         flow = self.flows[name].flow
         self.write("call_started", ch, flow.name, flow.version, started.caller, started.dialed,
-                   started.direction, started.wall_time, None)
+                   started.direction, started.wall_time, None, self.history.key(number))
         session.begin()
 
     def pick_flow(self, args: list[str], dialed: str) -> str | None:

@@ -239,21 +239,22 @@ def _masked(number: str) -> str | None:
 
 @section("repeat")
 def repeat(data: PeriodData, opts: ReportOptions) -> list[Table]:
-    seen: dict[str, list] = defaultdict(list)
+    seen: dict[tuple[str, str], list] = defaultdict(list)  # (caller key or "", masked) -> calls
     for c in data.calls:
         who = _masked(c.caller_masked) if c.direction == "inbound" else None
         if who is not None:
-            seen[who].append(c)
+            seen[(c.caller_key or "", who)].append(c)
     repeaters = {k: v for k, v in seen.items() if len(v) >= 2}
     summary = {"callers": len(seen), "repeat_callers": len(repeaters),
                "repeat_share": m.share(len(repeaters), len(seen)),
                "repeat_calls": sum(len(v) for v in repeaters.values())}
-    top = sorted(repeaters.items(), key=lambda kv: (-len(kv[1]), -kv[1][-1].started_at, kv[0]))[:opts.top]
+    top = sorted(repeaters.items(), key=lambda kv: (-len(kv[1]), -kv[1][-1].started_at, kv[0][1], kv[0][0]))
     rows = tuple({"caller": who, "calls": len(cs), "first": opts.time_text(cs[0].started_at),
                   "last": opts.time_text(cs[-1].started_at), "flows": ", ".join(sorted({c.flow for c in cs}))}
-                 for who, cs in top)
-    note = ("callers are told apart by their masked number (last 4 digits), so two numbers that mask "
-            "alike count as one; withheld numbers are left out; inbound calls only",)
+                 for (_, who), cs in top[:opts.top])
+    note = ("callers are told apart by their pseudonymous caller key; calls recorded before keys "
+            "existed (migration 0004) by their masked number (last 4 digits), so two such numbers that "
+            "mask alike count as one; withheld numbers are left out; inbound calls only",)
     return [Table("repeat", "Repeat callers", cols(
         ("callers", "callers"), ("repeat_callers", "with 2+ calls"), ("repeat_share", "share", "%"),
         ("repeat_calls", "their calls")), (summary,), note),

@@ -33,6 +33,7 @@ class CallRow(NamedTuple):
     outcome: str | None
     end_node: str | None
     end_reason: str | None
+    caller_key: str | None = None  # migration 0004; None for older rows and stores
 
 
 class QueueRow(NamedTuple):
@@ -114,6 +115,7 @@ class Source:
         if "calls" not in self.tables:
             self.close()
             raise ReportError(f"{dialect.describe()} is not a flowlang call store (it has no `calls` table)")
+        self.has_caller_key = self._has_column("calls", "caller_key")
 
     def describe(self) -> str:
         return self.dialect.describe()
@@ -127,6 +129,12 @@ class Source:
             return {r[0] for r in self.conn.execute(sql).fetchall()}
         except Exception as e:  # sqlite3.DatabaseError "file is not a database", psycopg errors
             raise ReportError(f"cannot read {self.describe()}: {e}") from None
+
+    def _has_column(self, table: str, column: str) -> bool:
+        cur = self.conn.execute(f"SELECT * FROM {table} WHERE 1 = 0")
+        names = [d[0] for d in cur.description]
+        cur.fetchall()
+        return column in names
 
     def close(self) -> None:
         self.conn.close()
@@ -151,7 +159,8 @@ class Source:
         with snapshot(self.conn, self.dialect):
             data.calls = [CallRow(*r) for r in self._rows(
                 "SELECT c.call_id, c.flow, c.caller_masked, c.direction, c.started_at, c.ended_at, "
-                f"c.outcome, c.end_node, c.end_reason FROM calls c WHERE {where} "
+                f"c.outcome, c.end_node, c.end_reason, {'c.caller_key' if self.has_caller_key else 'NULL'} "
+                f"FROM calls c WHERE {where} "
                 "ORDER BY c.started_at, c.call_id", args)]
             self._visits(data, where, args)
             if "queue_calls" in self.tables:

@@ -41,10 +41,15 @@ SAY_WORDS: dict[str, dict[str, str]] = {
                 "October", "November", "December"), 1)}},
     "zh": {"point": "点", "year": "年", "month": "月", "day": "日", "hour": "点", "minute": "分", "ordinal": "第"},
 }
-# Queue announcements (runtime/queues.py): sound:flowlang/queue/<lang>/position + number:N, …/wait + number:M + minute
+# The queue's own prompts (runtime/queues.py), sound:flowlang/queue/<lang>/<word>: the place in line
+# (position + number:N + position_end), the estimated wait (wait + number:M + minutes), and the
+# callback offer (callback; key 1 accepts it).
 QUEUE_WORDS: dict[str, dict[str, str]] = {
-    "en": {"position": "You are caller number", "wait": "Your estimated wait is about"},
-    "zh": {"position": "您现在排在第", "wait": "预计等待时间约为"},
+    "en": {"position": "You are caller number", "position_end": "in line.",
+           "wait": "Your estimated wait is about", "minutes": "minutes.",
+           "callback": "Press 1 to be called back, keeping your place in line."},
+    "zh": {"position": "您现在排在第", "position_end": "位。", "wait": "预计等待时间约为",
+           "minutes": "分钟。", "callback": "如需回电并保留您的排队位置，请按1。"},
 }
 CURRENCY_WORDS = {("en", "CNY"): ("yuan", "fen"), ("en", "USD"): ("dollars", "cents"),
                   ("en", "EUR"): ("euros", "cents"), ("zh", "CNY"): ("元", "分"), ("zh", "USD"): ("美元", "美分"),

@@ -174,24 +174,28 @@ class ContactCenterStore:
             "SELECT call_id, flow, caller_masked, node_id, kind, reason, waited_s, at "
             f"FROM lost_calls{where} ORDER BY at, call_id", args)]
 
-    def calls_from(self, number: str, since: float, until: float | None = None
-                   ) -> tuple[int, float | None]:
+    def calls_from(self, number: str, since: float, until: float | None = None, *,
+                   caller_key: str | None = None) -> tuple[int, float | None]:
         """Inbound calls from `number` started in [since, until): (count, latest start or None).
-        Matched on the masked number (the store keeps no full caller number): two numbers of the
-        same format that share their last four digits count together."""
-        where, args = _where([("caller_masked = ?", mask_number(number)), ("started_at >= ?", since),
-                              ("started_at < ?", until)])
+        With the caller's `caller_key` (runtime/storage/caller_key.py) the count is exact; without
+        it, calls are matched on the masked number, so two numbers of the same format that share
+        their last four digits count together."""
+        match = ("caller_key = ?", caller_key) if caller_key else ("caller_masked = ?", mask_number(number))
+        where, args = _where([match, ("started_at >= ?", since), ("started_at < ?", until)])
         count, last = self._read("SELECT COUNT(*), MAX(started_at) FROM calls"
                                  f"{where} AND direction = 'inbound'", args)[0]
         return int(count), last
 
     def caller_counts(self, since: float, until: float | None = None
                       ) -> dict[str, tuple[int, float]]:
-        """Per masked caller number: (inbound calls started in [since, until), the latest start)."""
+        """Per caller: (inbound calls started in [since, until), the latest start). Keyed by the
+        caller key (32 hex characters) where the call has one, else by the masked number (rows
+        from before migration 0004, withheld numbers): the two never look alike."""
         where, args = _where([("started_at >= ?", since), ("started_at < ?", until)])
-        rows = self._read("SELECT caller_masked, COUNT(*), MAX(started_at) FROM calls"
-                          f"{where} AND direction = 'inbound' GROUP BY caller_masked", args)
-        return {masked: (int(n), last) for masked, n, last in rows}
+        who = "COALESCE(caller_key, caller_masked)"
+        rows = self._read(f"SELECT {who}, COUNT(*), MAX(started_at) FROM calls"
+                          f"{where} AND direction = 'inbound' GROUP BY {who}", args)
+        return {caller: (int(n), last) for caller, n, last in rows}
 
     def _read(self, sql: str, args: list[Any]) -> list[tuple]:
         conn = self._reader()

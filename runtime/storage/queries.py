@@ -13,7 +13,7 @@ from runtime.storage.model import CallRecord, InputRecord, VisitRecord
 ORDER = ("call", "visit", "input", "var", "end")
 WRITES = {
     "call": "INSERT INTO calls (call_id, flow, flow_version, caller_masked, dialed, direction, "
-            "language, worker, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "language, worker, started_at, caller_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (call_id) DO NOTHING",
     "visit": "INSERT INTO visits (call_id, seq, node_id, kind, at, event) "
              "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (call_id, seq) DO NOTHING",

@@ -65,11 +65,14 @@ class SqlCallStore(ContactCenterStore):
 
     # ---- writes: queued, never blocking -------------------------------------------------------
     def call_started(self, call_id: str, flow: str, version: str, caller: str, dialed: str,
-                     direction: str, started_at: float, language: str | None) -> None:
-        """A call began; the caller number (and, outbound, the dialed one) is masked here."""
+                     direction: str, started_at: float, language: str | None,
+                     caller_key: str | None = None) -> None:
+        """A call began; the caller number (and, outbound, the dialed one) is masked here.
+        `caller_key` is the caller's pseudonymous key (runtime/storage/caller_key.py), if any."""
         shown_dialed = mask_number(dialed) if direction == "outbound" else dialed
         self._put("call", (call_id, flow, version, mask_number(caller), shown_dialed, direction,
-                           language, self.worker, started_at))
+                           language, self.worker, started_at,
+                           (caller_key or None) if direction == "inbound" else None))
 
     def visit(self, call_id: str, seq: int, node_id: str, kind: str, at: float,
               event: str | None = None) -> None:

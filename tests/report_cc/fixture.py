@@ -99,7 +99,8 @@ def build(url: str) -> str:
 def _fill(run) -> None:
     for cid, flow, who, direction, start, dur, outcome, end, visits in CALLS:
         caller = "anonymous" if who is None else RAW[who] if cid == "c16" else mask_number(RAW[who])
-        run("INSERT INTO calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        run("INSERT INTO calls (call_id, flow, flow_version, caller_masked, dialed, direction, language, "
+            "worker, started_at, ended_at, outcome, end_node, end_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (cid, flow, "1", caller, "95588", direction, "zh-CN", "test", start,
              None if dur is None else start + dur, outcome, end, outcome and f"{outcome} at {end}"))
         for seq, (node, kind) in enumerate(visits):

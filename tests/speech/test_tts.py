@@ -207,3 +207,26 @@ def test_flowc_prompts_build(tts, tmp_path, cache, monkeypatch):
                                       "--cache", str(tmp_path / "cold"), "--quiet"])
     assert result.exit_code == 2
     assert "prompt `welcome` (zh-CN)" in result.output and "sit/no-such-voice" in result.output
+
+
+def test_the_queues_own_prompts_are_rendered_for_every_language(tts, tmp_path, cache):
+    """What the ACD plays (runtime/queues.py: the callback offer, the place in line, the estimated
+    wait) exists after a build, in each language of the flows, with its length for the simulator."""
+    from runtime.queues import announcement_media, callback_media
+    flow = compile_flow(tmp_path / "src")
+    sounds = tmp_path / "sounds"
+    build([(flow, tmp_path / "src")], sounds, cache=cache, voices=parse_voices(None))
+    files = {f.uri: f for f in read_manifest(sounds).files}
+    catalog = MediaCatalog(strict=True)
+    register_media(catalog, sounds)
+    for lang in ("en-US", "zh-CN"):
+        media = callback_media(lang) + announcement_media(lang, ("position", "wait"), 3, 240.0)
+        words = [uri for uri in media if uri.startswith("sound:")]
+        assert len(words) == 5, media
+        for uri in words:
+            assert (sounds / (uri.removeprefix("sound:") + ".wav")).is_file(), uri
+            assert catalog(uri, lang[:2]) == pytest.approx(files[uri].seconds) and files[uri].seconds > 0.2
+        # the offer is a whole sentence: longer than any word of the announcements
+        offer = files[callback_media(lang)[0]]
+        assert offer.seconds > 1.5 and offer.seconds == max(files[u].seconds for u in words)
+    assert "请按1" in files["sound:flowlang/queue/zh-CN/callback"].text

@@ -56,13 +56,8 @@ def flow(tmp_path, max_wait: str = "60s", settings: str = "", announce: str = "p
 
 
 def queue_results(rig: Rig, call_id: str) -> list[e.QueueResult]:
-    """The ACD's results for the call (a repeated `connected` counted once: the call-records hook
-    may announce the same bridging too)."""
-    out: list[e.QueueResult] = []
-    for r in rig.seen(call_id, e.QueueResult):
-        if not (out and r.outcome == "connected" == out[-1].outcome):
-            out.append(r)
-    return out
+    """The ACD's results for the call, exactly as the engine got them (each one once)."""
+    return list(rig.seen(call_id, e.QueueResult))
 
 
 def record_queue_events(rig: Rig) -> list[tuple[str, str, dict]]:
@@ -145,8 +140,9 @@ def test_announcements_tell_the_place_in_line_and_the_estimated_wait(tmp_path):
     at = prompts.index("sound:flowlang/queue/en-US/position")
     # second in line? no: first is talking, so the second caller is next (1); no conversation has
     # ended yet, so the estimate is the default handling time (180 s) for one agent: 3 minutes
-    assert prompts[at:at + 5] == ["sound:flowlang/queue/en-US/position", "number:1",
-                                  "sound:flowlang/queue/en-US/wait", "number:3", "sound:flowlang/say/en-US/minute"]
+    assert prompts[at:at + 6] == ["sound:flowlang/queue/en-US/position", "number:1",
+                                  "sound:flowlang/queue/en-US/position_end", "sound:flowlang/queue/en-US/wait",
+                                  "number:3", "sound:flowlang/queue/en-US/minutes"]
 
 
 def test_a_queue_without_agents_overflows_at_once(tmp_path):

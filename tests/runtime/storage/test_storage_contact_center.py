@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from runtime.storage import CallbackRecord, LostCall, QueueStay, StoreError, SurveyAnswer, open_store
+from runtime.storage.migrate import MIGRATIONS_DIR
 
 T0 = 1_795_000_000.0
 NUMBER = "+8613800138000"
@@ -235,3 +236,27 @@ def test_the_real_number_is_never_logged_when_a_callback_is_refused(db, caplog) 
     store.close()
     assert "no-such-call" in caplog.text and "13800138000" not in caplog.text
     assert "13800138000" not in str(refused.value)
+
+
+def test_caller_keys_count_numbers_apart_that_share_their_last_four_digits(db, tmp_path) -> None:
+    older = tmp_path / "before_0004"
+    older.mkdir()
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        if not path.name.startswith("0004"):
+            (older / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    open_store(db.url, migrations_dir=older).close()  # a row written before caller keys existed
+    db.query("INSERT INTO calls (call_id, flow, flow_version, caller_masked, dialed, direction, worker, "
+             "started_at) VALUES ('old', 'bank_service', '3', ?, '95588', 'inbound', 'w', ?)", (MASKED, T0 + 5))
+    other = "+8613911118000"  # masked like NUMBER
+    with open_store(db.url) as store:
+        assert store.migrated == [4]
+        for i, (caller, key) in enumerate(((NUMBER, "a" * 32), (NUMBER, "a" * 32), (other, "b" * 32))):
+            store.call_started(f"c{i}", "bank_service", "3", caller, "95588", "inbound", T0 + 10 + i, "zh-CN", key)
+        store.flush()
+        counts = store.caller_counts(since=T0)
+        assert store.calls_from(NUMBER, since=T0, caller_key="a" * 32) == (2, T0 + 11)
+        assert store.calls_from(other, since=T0, caller_key="b" * 32) == (1, T0 + 12)
+        assert store.calls_from(other, since=T0) == (4, T0 + 12)  # without a key: the masked number
+    assert counts == {"a" * 32: (2, T0 + 11), "b" * 32: (1, T0 + 12), MASKED: (1, T0 + 5)}
+    assert db.query("SELECT call_id FROM calls WHERE caller_key IS NULL") == [("old",)]
+    assert not any(b"13911118000" in path.read_bytes() for path in db.files())  # masks and keys only

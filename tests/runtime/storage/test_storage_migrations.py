@@ -20,7 +20,7 @@ NEXT = f"{VERSIONS[-1] + 1:04d}"
 
 TABLES = {
     "calls": ["call_id", "flow", "flow_version", "caller_masked", "dialed", "direction", "language",
-              "worker", "started_at", "ended_at", "outcome", "end_node", "end_reason"],
+              "worker", "started_at", "ended_at", "outcome", "end_node", "end_reason", "caller_key"],
     "visits": ["call_id", "seq", "node_id", "kind", "at", "event"],
     "inputs": ["id", "call_id", "node_id", "kind", "value", "secure", "at"],
     "call_vars": ["call_id", "name", "value"],
