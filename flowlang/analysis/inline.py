@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -86,7 +87,11 @@ class FlowView:
 
     def reaching(self, targets: Iterable[Key]) -> set[Key]:
         """The nodes from which some path reaches one of `targets` (the targets included)."""
-        return set(bfs(self.pred, targets))
+        targets = tuple(targets)
+        key = ("reaching", targets)
+        if key not in self.memo:
+            self.memo[key] = set(bfs(self.pred, targets))
+        return self.memo[key]
 
     def simple(self, keep: Callable[[Key, Key, dict], bool] | None = None) -> nx.DiGraph:
         """A DiGraph of the view with only the edges `keep(u, v, data)` accepts."""
@@ -185,6 +190,23 @@ def view(flow: ir.Flow) -> FlowView:
     v = build_view(flow)
     _VIEWS.append((flow, v))
     return v
+
+
+def per_flow(fn: Callable[[ir.Flow], Any]) -> Callable[[ir.Flow], Any]:
+    """Compute `fn(flow)` once per flow object (several rules ask); the result must not be mutated."""
+    key = f"{fn.__module__}.{fn.__qualname__}"
+
+    @functools.wraps(fn)
+    def once(flow: ir.Flow) -> Any:
+        memo = flow.__dict__.get("_derived")
+        if memo is None:
+            memo = {}
+            object.__setattr__(flow, "_derived", memo)
+        if key not in memo:
+            memo[key] = fn(flow)
+        return memo[key]
+
+    return once
 
 
 def roots(flow: ir.Flow) -> tuple[str, ...]:

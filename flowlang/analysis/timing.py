@@ -122,16 +122,19 @@ def agent_times(flow: ir.Flow, seconds: Seconds = prompt_seconds) -> dict[str, A
     path, and past SCC_BUDGET bounded by the cost of the whole component instead.
     """
     fv = view(flow)
-    human = {k for k in fv.out if is_human(fv.node(k))}
+    humans = [k for k in fv.out if is_human(fv.node(k))]
+    human = set(humans)
     # the view's edges as plain adjacency (paths stop at human nodes), with the events of each edge
     # The costliest way out of u towards v: NODE_COST prices only `exhausted` and `failed` apart
     # from the rest, and they never cost less than a choice (all retries; a failed transfer's wait).
+    # Only nodes from which a human can be reached lie on a path that ends at one.
+    useful = fv.reaching(humans)
     events: dict[Key, dict[Key, str]] = {}
-    for u, es in fv.out.items():
+    for u in useful:
         out: dict[Key, str] = {}
         if u not in human:
-            for v, ev, _ in es:
-                if v not in out or ev in EVENT_COSTS:
+            for v, ev, _ in fv.out[u]:
+                if v in useful and (v not in out or ev in EVENT_COSTS):
                     out[v] = ev if ev in EVENT_COSTS else out.get(v, "")
         events[u] = out
     succ = {u: list(out) for u, out in events.items()}
@@ -151,7 +154,7 @@ def agent_times(flow: ir.Flow, seconds: Seconds = prompt_seconds) -> dict[str, A
                 for v, ev in out.items():
                     weight[u, v] = cost(u[1], ev) if ev else base
         arrive = _longest(succ, preds, order, roots, weight)
-        for k in human:
+        for k in humans:
             if k not in arrive:
                 continue
             t, path, exact = arrive[k]

@@ -13,6 +13,7 @@ from flowlang.compile.exprs import BUILTINS
 from flowlang.diagnostics import Diagnostic, Severity
 from flowlang.source import Span
 from flowlang.validate.config import Config
+from flowlang.analysis.inline import per_flow
 from flowlang.validate.registry import rule
 from flowlang.validate.rules.security import PLACEHOLDER, writers
 
@@ -187,6 +188,7 @@ def _carries(e: ir.Expr, tainted: set[str]) -> bool:
     return False
 
 
+@per_flow
 def phone_vars(flow: ir.Flow) -> set[str]:
     """caller.number, contact.number and every variable that may hold one of them unmasked."""
     tainted, table, changed = set(PHONE_NUMBERS), writers(flow), True

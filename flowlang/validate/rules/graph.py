@@ -189,9 +189,10 @@ def unbounded_loop(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[
     Best practice: count attempts and give up to an agent or a goodbye after a few.
     """
     fv = view(flow)
-    auto: dict[Key, list[Key]] = {u: [] for u in fv.out}
-    for u, v in fv.edges(lambda u, v, d: not caller_driven(fv.node(u), d["event"])):
-        auto[u].append(v)
+    auto: dict[Key, list[Key]] = {}
+    for u, es in fv.out.items():
+        node = fv.node(u)
+        auto[u] = list(dict.fromkeys(v for v, event, _ in es if not caller_driven(node, event)))
     stuck = trapped(fv)
     reported: set[frozenset[str]] = set()
     for order in strongly_connected_order(auto):

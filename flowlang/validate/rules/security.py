@@ -16,6 +16,7 @@ from flowlang import ir
 from flowlang.analysis.graph import FlowGraph
 from flowlang.diagnostics import Diagnostic, Severity
 from flowlang.validate.config import Config
+from flowlang.analysis.inline import per_flow
 from flowlang.validate.registry import rule
 
 PLACEHOLDER = re.compile(r"\{([^{}:]+)(?::[^{}]*)?\}")
@@ -155,6 +156,7 @@ def private_address(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator
 
 
 # ---------------------------------------------------------------- data flow of variables
+@per_flow
 def writers(flow: ir.Flow) -> dict[str, list[ir.Expr | None]]:
     """For each variable, the expressions assigned to it (None: a value from outside the flow)."""
     out: dict[str, list[ir.Expr | None]] = {}
