@@ -92,16 +92,21 @@ def _cost_memo(flow: ir.Flow, lang: str, seconds: Seconds) -> Callable[[str, str
     prompt_cost: dict[str, float] = {}
     node_cost: dict[tuple[str, str], float] = {}
 
-    def p(prompt: ir.Prompt, _lang: str) -> float:
-        t = prompt_cost.get(prompt.id)
+    def one(pid: str) -> float:
+        t = prompt_cost.get(pid)
         if t is None:
-            t = prompt_cost[prompt.id] = seconds(prompt, lang)
+            t = prompt_cost[pid] = seconds(flow.prompt(pid), lang)
         return t
+
+    def p(ids: tuple[str, ...]) -> float:
+        return one(ids[0]) if len(ids) == 1 else sum(map(one, ids))
 
     def cost(nid: str, event: str) -> float:
         t = node_cost.get((nid, event))
         if t is None:
-            t = node_cost[nid, event] = node_seconds(flow, flow.node(nid), lang, event, p)
+            node = flow.node(nid)
+            f = NODE_COST.get(node.kind)
+            t = node_cost[nid, event] = 0.0 if f is None else f(node, p, flow, event)
         return t
 
     return cost
