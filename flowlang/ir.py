@@ -7,6 +7,7 @@ Change the shape only with an IR_VERSION bump (and the JSON Schema in flowlang/s
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import json
 import types
@@ -583,7 +584,7 @@ def _build(tp: Any, value: Any, where: str) -> Any:
         if len(args) != len(value):
             raise IRError(f"{where}: expected {len(args)} items")
         return tuple(_build(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
-    if origin in (Mapping, dict) or tp is Expr:
+    if origin in (Mapping, dict, collections.abc.Mapping) or tp is Expr:
         if not isinstance(value, dict):
             raise IRError(f"{where}: expected an object")
         if typing.get_args(tp) == (str, str) and not all(isinstance(v, str) for v in value.values()):

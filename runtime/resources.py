@@ -213,6 +213,7 @@ class Settings:
     max_pattern: int = 200  # matches(): longest pattern accepted
     strict: bool = False  # re-raise internal errors instead of ending the call (tests, debugging)
     max_match_input: int = 100  # matches(): longest input tested (bounds backtracking)
+    max_secure_attempts: int = 3  # values a secure collect (PIN, card) accepts per call; then `exhausted`
 
 
 @dataclass(frozen=True)

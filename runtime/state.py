@@ -163,6 +163,7 @@ class CallState:
     seq: int = 0
     visits: int = 0
     agent_handled: bool = False
+    secure_tries: FrozenMap = EMPTY  # secure collect node -> values entered in this call (PIN cap)
     ended: bool = False
     outcome: str | None = None
     meta: Mapping[str, Any] = field(default=EMPTY)  # reserved for drivers; the engine keeps it

@@ -1,7 +1,8 @@
 """`flowc check-asterisk`: FL6xx findings in ari.conf and http.conf, a table of small checks.
 
-Files are recognised by base name (`ari.conf`, `http.conf`); others are ignored. A check whose
-file is absent reports nothing, so linting ari.conf alone is fine.
+Files are recognised by base name (`ari.conf`, `http.conf`, or `<flow>-ari.conf` and
+`<flow>-http.conf` as `flowc compile --emit asterisk` names them for several flows); others are
+ignored. A check whose file is absent reports nothing, so linting ari.conf alone is fine.
 """
 
 from __future__ import annotations
@@ -134,7 +135,17 @@ CHECKS: tuple[Callable[[Files], Iterator[Diagnostic]], ...] = (
 
 
 def check_asterisk_config(files: Mapping[str, str]) -> list[Diagnostic]:
-    """FL6xx diagnostics for Asterisk config texts keyed by file name (or path), sorted by place."""
-    parsed = {PurePath(name).name.lower(): parse_conf(name, text) for name, text in files.items()}
-    out = [d for check in CHECKS for d in check(parsed)]
+    """FL6xx diagnostics for Asterisk config texts keyed by file name (or path), sorted by place.
+
+    `<prefix>-ari.conf` and `<prefix>-http.conf` (what `flowc compile --emit asterisk` writes for
+    several flows) are checked as one set per folder and prefix, like `ari.conf` and `http.conf`."""
+    groups: dict[tuple[str, str], dict[str, ConfFile]] = {}
+    for name, text in files.items():
+        path = PurePath(name)
+        base = path.name.lower()
+        prefix, dash, role = base.rpartition("-")
+        if not (dash and role in ("ari.conf", "http.conf")):
+            prefix, role = "", base
+        groups.setdefault((str(path.parent), prefix), {})[role] = parse_conf(name, text)
+    out = [d for parsed in groups.values() for check in CHECKS for d in check(parsed)]
     return sorted(out, key=Diagnostic.sort_key)

@@ -25,6 +25,7 @@ from runtime.acd import AcdSettings
 from runtime.adapters.ari import AriError, ChannelGone, event_channel_id
 from runtime.adapters.http import HttpFetcher
 from runtime.adapters.sql import SqlRunner
+from runtime.driver.backoff import SecureBackoff
 from runtime.driver.clock import Clock
 from runtime.driver.contact import CallerHistory, ContactRecords
 from runtime.driver.session import CallSession
@@ -74,6 +75,7 @@ class FlowServer:
         self._bg: set[asyncio.Task] = set()
         self._stopping = False
         self._serving = False
+        self.backoff = SecureBackoff()  # secure entry (PIN) lock-outs per caller number, across calls
 
     # ---------------------------------------------------------------- life cycle
     async def start(self) -> None:
@@ -135,7 +137,7 @@ class FlowServer:
     def _stasis_start(self, event: dict[str, Any], received: float) -> None:
         channel = event.get("channel") or {}
         ch, args = channel.get("id"), list(event.get("args") or [])
-        if not ch or ch in self.sessions:
+        if not ch or ch in self.sessions or self.claim_stasis(event, received):
             return
         if self._stopping or (args and args[0] == "agent"):  # (an agent leg whose caller has left)
             self._background(self._hang_up_unknown(ch))
@@ -151,14 +153,33 @@ class FlowServer:
         started = e.CallStarted(self.clock.now(), number, str(dialed), ch, wall,
                                 caller_name=str(caller.get("name", "")),
                                 **self.history.count(self.flows[name], number, wall))
-        session = CallSession(self, self.flows[name], name, ch, started, received)
-        self.sessions[ch] = session
+        self.open_session(ch, self.flows[name], name, started, received, self.history.key(number))
+
+    # ---------------------------------------------------------------- hooks (CampaignServer)
+    def claim_stasis(self, event: dict[str, Any], received: float) -> bool:
+        """Hook, called first for every new channel's StasisStart: True when a subclass takes the
+        channel itself (no flow is picked, nothing hung up). The base server takes none."""
+        return False
+
+    def owns_channel(self, channel_id: str) -> bool:
+        """Hook: a channel a subclass drives outside any session (e.g. a dialer's ringing call),
+        which the stray sweep after a (re)connect must leave alone. The base server owns none."""
+        return False
+
+    def open_session(self, channel_id: str, rt: Runtime, flow_name: str, started: e.CallStarted,
+                     received: float, caller_key: str | None = None) -> bool:
+        """Run `flow_name` on a channel in the app (its call record starts here); False when the
+        server is stopping or the channel already has a session."""
+        if channel_id in self.sessions or self._stopping:
+            return False
+        session = CallSession(self, rt, flow_name, channel_id, started, received)
+        self.sessions[channel_id] = session
         self._idle.clear()
         self.started += 1
-        flow = self.flows[name].flow
-        self.write("call_started", ch, flow.name, flow.version, started.caller, started.dialed,
-                   started.direction, started.wall_time, None, self.history.key(number))
+        self.write("call_started", channel_id, rt.flow.name, rt.flow.version, started.caller, started.dialed,
+                   started.direction, started.wall_time, started.language, caller_key)
         session.begin()
+        return True
 
     def pick_flow(self, args: list[str], dialed: str) -> str | None:
         """Stasis args[0] if it names a flow, else the dialed extension's flow, else the default."""
@@ -203,6 +224,8 @@ class FlowServer:
             await asyncio.sleep(0.01)
         await asyncio.sleep(STRAY_GRACE)
         for ch in sorted(candidates - set(self.sessions) - set(self.queues.legs)):
+            if self.owns_channel(ch):
+                continue
             if adopt and await self._adopt(ch):
                 continue
             log.info("hanging up channel %s that no call of this runtime owns", ch)

@@ -95,6 +95,8 @@ class CallSession:
     async def _run(self) -> None:
         try:
             await self._feed(self.started, self._received, lambda: start(self.rt, self.started))
+            if self.state is not None and not self.ended:  # a caller locked out of secure entry (PINs)
+                self.state = self.server.backoff.seed(self.state, self.rt.flow, self.started.caller, self.clock.wall())
             while not self.ended:
                 event, received = await self.inbox.get()
                 await self._feed(event, received, lambda: step(self.rt, self.state, event))
@@ -134,6 +136,9 @@ class CallSession:
         for task in list(self.tasks):
             task.cancel()
         self.server.queues.caller_gone(self.call_id)
+        if self.state is not None and self.state.secure_tries:
+            self.server.backoff.call_ended(self.started.caller, self.state.secure_tries,
+                                           self.rt.resources.settings.max_secure_attempts, self.clock.wall())
         transferred = self.end is not None and self.end.outcome == "transferred"
         if not (self.gone or self.left or self.hangup_sent or transferred):
             await self.rest(self.client.hangup(self.channel_id))

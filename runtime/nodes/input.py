@@ -135,6 +135,8 @@ class Collect(Behaviour):
             ctx.log("invalid_length", length=len(value))
             failure(ctx, spec, "invalid")
             return
+        if node.secure and not self._secure_try(ctx, node):
+            return
         ctx.set_input(value, node.secure)
         if node.validate is not None:
             ev = ctx.evaluator()
@@ -150,6 +152,23 @@ class Collect(Behaviour):
             ctx.assign(node.var, value, node.secure)
         ctx.log("collected", length=len(value), value=secure_text(value, node.secure))
         ctx.follow("next")
+
+
+    @staticmethod
+    def _secure_try(ctx: Ctx, node: ir.CollectNode) -> bool:
+        """Count one secure value (a PIN attempt); past the per-call cap the value is refused
+        unseen and the node takes `exhausted` (else the call ends with an error)."""
+        tries = ctx.st.secure_tries.get(node.id, 0) + 1
+        cap = ctx.res.settings.max_secure_attempts
+        if tries > cap:
+            ctx.log("secure_attempts_exceeded", limit=cap)
+            if ctx.edge("exhausted") is not None:
+                ctx.follow("exhausted")
+            else:
+                ctx.fail(f"more than {cap} secure entries in one call")
+            return False
+        ctx.update(secure_tries=ctx.st.secure_tries.set(node.id, tries))
+        return True
 
 
 def pick_language(languages: tuple[str, ...], value) -> str | None:
