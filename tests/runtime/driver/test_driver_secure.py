@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import logging
 
 import pytest
@@ -58,7 +60,7 @@ def test_pin_digits_reach_only_the_verifying_fetch(tmp_path, caplog):
     call, record, seen = drive(scenario, {"bank_service": bank_runtime()}, tmp_path, http=http)
     # the PIN did flow through the driver: the secure fetch carried it to the API
     check = next(x for x in http.sent if x.url.endswith("/pin-check"))
-    assert check.secure and check.body == PIN
+    assert check.secure and json.loads(check.body) == {"account": CARD, "pin": PIN}
     assert (record.outcome, record.end_node) == ("completed", "goodbye")
     assert ("verify_pin.ask_pin", "******", True) in [(i.node_id, i.value, i.secure) for i in record.inputs]
     # logs
@@ -69,9 +71,10 @@ def test_pin_digits_reach_only_the_verifying_fetch(tmp_path, caplog):
     for path in tmp_path.glob("calls.db*"):
         data = path.read_bytes()
         assert not any(p.encode() in data for p in PARTS), path.name
-    # observers: keys of the secure collect masked, the secure fetch redacted
+    # observers: keys of the secure collects (card number and its '#', then the PIN) masked,
+    # the secure fetch redacted
     masked_keys = [x for x in seen if isinstance(x, e.DtmfReceived) and x.digit == SECURE_KEY]
-    assert len(masked_keys) == len(PIN)
+    assert len(masked_keys) == len(CARD) + 1 + len(PIN)
     for item in seen:
         assert not leaks(repr(item)) and not leaks(repr(getattr(item, "__dict__", {}))), item
     fetches = [x for x in seen if isinstance(x, c.Fetch)]

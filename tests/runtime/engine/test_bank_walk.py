@@ -58,10 +58,12 @@ def test_balance_then_agent_then_survey(rt):
     call.press(PIN)                    # 6 digits: complete without a terminator
     check = call.cmds[-2]
     assert isinstance(check, c.Fetch) and check.method == "POST" and check.secure
-    assert check.url == f"https://api.galaxybank.example/v1/accounts/{CARD}/pin-check"
+    assert check.url == "https://api.galaxybank.example/v1/accounts/pin-check"  # the card number is not in a URL
+    assert json.loads(check.body) == {"account": CARD, "pin": PIN}
     call.http(200, {"valid": True})
     balance = call.cmds[-2]
-    assert balance.url == f"https://api.galaxybank.example/v1/accounts/{CARD}/balance" and not balance.secure
+    assert balance.url == "https://api.galaxybank.example/v1/accounts/balance" and balance.secure  # the card travels
+    assert json.loads(balance.body) == {"account": CARD}
     call.http(200, '{"available": 1234.5}')
     said = call.cmds[-1]
     assert display(said.items[0]) == ("The available balance of your account ending in 1 1 1 1 is "
