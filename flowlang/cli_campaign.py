@@ -57,13 +57,21 @@ def _pick(flow: ir.Flow, name: Optional[str]) -> ir.Campaign:
     raise _fail(f"flow {flow.name!r} has no campaign {name!r} (it has {', '.join(c.name for c in flow.campaigns)})")
 
 
-def _store(db: str):
+def _store(db: str, *, existing: bool = False, fail=None,
+           hint: str = "`flowc campaign import` creates it (pass --db or set FLOWLANG_DB to read another one)"):
+    """The campaign store at `db`; with `existing`, an SQLite file that is not there is a usage
+    error (reading figures never creates a database). `fail` makes the error (default _fail)."""
     from runtime.storage import StoreError
     from runtime.storage.campaigns import CampaignStore
+    from runtime.storage.dialects import SqliteDialect, dialect_for
+    fail = fail or _fail
     try:
+        dialect = dialect_for(db)
+        if existing and isinstance(dialect, SqliteDialect) and not dialect.path.is_file():
+            raise fail(f"no store at {dialect.path}: {hint}")
         return CampaignStore(db)
     except StoreError as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
 
 
 # ---------------------------------------------------------------- import
@@ -75,6 +83,12 @@ def import_contacts(
                                             "relative to the flow file)."),
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     agent_cap: Optional[int] = typer.Option(None, "--agent-cap", min=1, help="Calls one agent may take per day."),
+    abandon_prompt: Optional[str] = typer.Option(
+        None, "--abandon-prompt", help="The message an abandoned person hears (no agent free): a prompt "
+        "of the flow, or sound:NAME. Default: the flow's prompt `abandon_message`, if any."),
+    preview_seconds: Optional[float] = typer.Option(None, "--preview-seconds", min=0,
+                                                    help="Preview mode: how long an agent sees a contact "
+                                                    "before the call is placed (default 10)."),
     fmt: str = typer.Option("human", "--format", help="human or json."),
 ) -> None:
     """Import the campaign's contacts into the store. Malformed rows are reported with their line
@@ -82,21 +96,32 @@ def import_contacts(
     keeps the progress of those already there.
 
     \b
-    Example:
+    Examples:
       flowc campaign import flows/renewal_campaign.flow --db sqlite:///campaign.db
+      flowc campaign import flows/renewal_campaign.flow --abandon-prompt sorry_we_missed_you
     """
     from runtime.campaigns import CampaignSettings, ContactFileError, read_contacts
+    from runtime.campaigns.abandon import abandon_prompt_name, check_abandon_prompt
 
     compiled = _compiled(flow)
     camp = _pick(compiled, campaign)
     path = contacts or (flow.parent / camp.contacts)
     try:
-        settings = CampaignSettings.from_ir(camp, agent_daily_cap=agent_cap)
+        settings = CampaignSettings.from_ir(camp, agent_daily_cap=agent_cap, abandon_prompt=abandon_prompt,
+                                            preview_seconds=preview_seconds)
         result = read_contacts(path, timezone_field=camp.timezone_field, default_timezone=settings.default_timezone)
     except ContactFileError as e:
         raise _fail(str(e)) from None
     except ValueError as e:
         raise _fail(f"campaign {camp.name}: {e}") from None
+    message = abandon_prompt_name(compiled, settings.abandon_prompt)
+    problem = check_abandon_prompt(compiled, message)
+    if problem is not None:
+        raise _fail(f"campaign {camp.name}: --abandon-prompt: {problem}")
+    if message is None and settings.mode == "predictive" and fmt != "json":
+        typer.echo(f"flowc campaign: warning: predictive campaign {camp.name} has no abandon message: a person "
+                   "who answers when no agent is free hears nothing (many regulations require a message "
+                   "within 2 s); declare a prompt `abandon_message` or use --abandon-prompt", err=True)
     store = _store(_db(db))
     try:
         store.create(camp.name, compiled.name, settings)
@@ -176,7 +201,7 @@ def run(
     rt = next(iter(rts.values()))
     camp = _pick(rt.flow, campaign)
     url = _db(db)
-    store = _store(url)
+    store = _store(url, existing=True, hint=f"run `flowc campaign import {flow}` first")
     try:
         known = store.campaign(camp.name)
     finally:
@@ -194,7 +219,7 @@ def run(
         mapping[column.strip()] = variable.strip()
     progress = Progress(sys.stderr)
     options = DialerOptions(endpoint=endpoint, agents=agents, worker=worker or default_worker(), dnc_file=dnc,
-                            field_map=mapping, on_progress=progress.update)
+                            field_map=mapping, on_progress=progress.update, on_preview=progress.preview)
     spec = DialSpec(rt, camp.name, url, config=cfg, options=options, time_scale=time_scale,
                     wall_start=_parse_at(at), carrier=mix)
     code = asyncio.run(_dial(spec, progress))
@@ -225,7 +250,7 @@ async def _dial(spec, progress: "Progress") -> int:
         progress.done()
         typer.echo(f"flowc campaign: error: ARI: {e}", err=True)
         return 2
-    except RuntimeError as e:
+    except (RuntimeError, ValueError) as e:  # the campaign is taken; a bad abandon message
         progress.done()
         typer.echo(f"flowc campaign: error: {e}", err=True)
         return 2
@@ -272,6 +297,13 @@ class Progress:
         self.stream.flush()
         self._last = 0.0
 
+    def preview(self, contact: dict) -> None:
+        """Preview mode: the contact an agent sees (the call is placed after `seconds`)."""
+        fields = ", ".join(f"{k}={v}" for k, v in contact.get("fields", {}).items())
+        self.note(f"preview: {contact['agent']} sees {contact['name']} ({contact['contact_id']}, "
+                  f"{contact['number']}, attempt {contact['attempt']}{'; ' + fields if fields else ''}); "
+                  f"dialing in {contact['seconds']:g} s")
+
     def done(self) -> None:
         if self.tty and self._shown:
             self.stream.write("\n")
@@ -300,7 +332,7 @@ def status(
     from runtime.campaigns import campaign_figures
     if fmt not in ("human", "json"):
         raise _fail(f"--format must be human or json, not {fmt!r}")
-    store = _store(_db(db))
+    store = _store(_db(db), existing=True)
     try:
         names = [name] if name else store.names()
         try:

@@ -273,17 +273,12 @@ def _campaign_report(names: List[str], db: str, fmt: ReportFmt) -> None:
     """`flowc report campaign [NAME…]`: dialed, answered, abandoned, remaining… per campaign."""
     import json
 
-    from flowlang.cli_campaign import human_status
+    from flowlang.cli_campaign import _store, human_status
     from runtime.campaigns import campaign_figures
-    from runtime.storage import StoreError
-    from runtime.storage.campaigns import CampaignStore
 
     if fmt not in (ReportFmt.human, ReportFmt.json):
         raise _fail("the campaign section is available as human or json")
-    try:
-        store = CampaignStore(db)
-    except StoreError as e:
-        raise _fail(str(e)) from None
+    store = _store(db, existing=True, fail=_fail)  # a missing SQLite file: exit 2, nothing created
     try:
         wanted = names or store.names()
         unknown = sorted(set(wanted) - set(store.names()))

@@ -200,15 +200,15 @@ class CampaignCore:
         self.apply(s, disposition, now)
         return s
 
-    def cancel(self, contact_id: str, now: float) -> ContactState:
-        """A call the dialer itself hung up before anyone answered (stop, Ctrl-C): the attempt does
-        not count, and the contact is due again at once."""
+    def cancel(self, contact_id: str, now: float, delay: float = 0.0) -> ContactState:
+        """A call the dialer itself hung up before anyone answered (stop, Ctrl-C), or a preview the
+        agent skipped: the attempt does not count, and the contact is due again after `delay`."""
         call = self.live.pop(contact_id)
         if call.agent is not None:
             self.agents.release(call.agent, now)  # type: ignore[union-attr]
         s = self.states[contact_id]
         s.attempts = max(0, s.attempts - 1)
-        s.status, s.next_at = "pending", now
+        s.status, s.next_at = "pending", now + delay
         self._push(s)
         self._changed(s)
         return s

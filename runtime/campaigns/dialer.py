@@ -4,6 +4,7 @@
     server = dialer.server(store=call_store)        # a CampaignServer: the flow runs on answer
     await server.start()
     result = await dialer.run()                     # until every contact is final, or stop()
+    dialer.previews(); dialer.accept("RN-1")        # preview mode: what agents see, their choice
 
 Durability (docs/campaigns.md has the full statement): an attempt row (status `dialing`, with the
 channel id chosen up front) is committed before POST /channels; a contact has at most one such
@@ -24,6 +25,7 @@ from typing import Any, Callable
 
 from runtime import events as e
 from runtime.adapters.ari import AriError, ChannelGone, event_channel_id
+from runtime.campaigns.abandon import abandon_media, abandon_prompt_name, check_abandon_prompt
 from runtime.campaigns.agents import AgentPool
 from runtime.campaigns.core import CampaignCore
 from runtime.campaigns.dnc import DncList
@@ -36,6 +38,7 @@ from runtime.storage.masking import mask_number
 log = logging.getLogger("runtime.campaigns")
 DIAL_STATUS = {"BUSY": "busy", "NOANSWER": "no_answer", "CHANUNAVAIL": "unreachable",
                "CONGESTION": "unreachable", "CANCEL": "failed", "INVALIDARGS": "failed"}
+ABANDON_MESSAGE_MAX = 30.0  # clock seconds an abandon message may play before the hang-up
 CAUSE = {17: "busy", 18: "no_answer", 19: "no_answer", 1: "unreachable", 3: "unreachable",
          20: "unreachable", 27: "unreachable", 34: "unreachable", 38: "unreachable"}
 
@@ -53,6 +56,7 @@ class DialerOptions:
     recover_wait: float = 5.0  # real seconds to wait for a dead dialer's channel to go
     dnc_file: list[str] = field(default_factory=list)  # numbers from the flow's dnc list file
     on_progress: Callable[[dict[str, Any]], None] | None = None
+    on_preview: Callable[[dict[str, Any]], None] | None = None  # preview mode: a contact to show an agent
 
 
 @dataclass
@@ -63,6 +67,20 @@ class OutCall:
     started: float
     disposition: str | None = None
     ended: bool = False
+
+
+@dataclass
+class Preview:
+    """Preview mode: a contact shown to the agent reserved for it, until accepted, skipped or the
+    `preview_seconds` run out (then the call is placed, as if accepted)."""
+
+    channel_id: str
+    dial: Dial
+    contact: dict[str, Any]  # what the agent sees: id, name, masked number, custom fields, attempt
+    decision: asyncio.Future  # "accept" | "skip" | "cancel" (the dialer stops)
+
+    def view(self) -> dict[str, Any]:
+        return dict(self.contact)
 
 
 class Dialer:
@@ -90,6 +108,12 @@ class Dialer:
         self._ops: asyncio.Queue = asyncio.Queue()
         self._writer: asyncio.Task | None = None
         self.recovered: list[tuple[str, str]] = []  # (contact id, how) resolved at start
+        self.abandon_prompt = abandon_prompt_name(rt.flow, self.settings.abandon_prompt)
+        problem = check_abandon_prompt(rt.flow, self.abandon_prompt)
+        if problem is not None:
+            raise ValueError(problem)
+        self._messages: dict[str, asyncio.Future] = {}  # channel id -> its abandon message played
+        self._previews: dict[str, Preview] = {}  # contact id -> the preview an agent is looking at
 
     def server(self, **options: Any) -> CampaignServer:
         """The CampaignServer that runs the flow on this dialer's answered calls."""
@@ -151,8 +175,8 @@ class Dialer:
             for dial in self.core.plan(now):
                 await self._place(dial, now)
             changes = self.core.take_changes()
-            if changes:
-                self._write(self.store.save_states, self.name, changes)
+            if changes:  # snapshots: the store must never see a state ahead of its attempt rows
+                self._write(self.store.save_states, self.name, [_copy(s) for s in changes])
             self._hang_up_overdue(now)
             if now >= renew_at:
                 self._write(self.store.renew, self.name, self.opt.worker, now, self.opt.lease)
@@ -168,6 +192,8 @@ class Dialer:
 
     async def _wind_down(self) -> None:
         """Wait for live calls (hang up the ones still ringing), flush the store, release the lease."""
+        for preview in list(self._previews.values()):  # never dialed: the attempt does not count
+            _decide(preview, "cancel")
         for ch, call in list(self.calls.items()):
             if self.core is not None and self.core.live.get(call.dial.contact_id) and \
                     self.core.live[call.dial.contact_id].answered_at is None:
@@ -210,8 +236,13 @@ class Dialer:
         asyncio.get_running_loop().create_task(self._originate(channel_id, dial))
 
     async def _originate(self, channel_id: str, dial: Dial) -> None:
-        if self.settings.mode == "preview" and self.settings.preview_seconds > 0:
-            await asyncio.sleep(self.clock.to_real(self.settings.preview_seconds))
+        if self.settings.mode == "preview":
+            decision = await self._preview(channel_id, dial)
+            if decision == "accept" and self._stop.is_set():
+                decision = "cancel"
+            if decision != "accept":
+                self._not_dialed(channel_id, decision)
+                return
         try:
             await self.client.originate(
                 self.opt.endpoint.format(number=dial.number), app=self.app, app_args=f"{MARKER},{self.name}",
@@ -221,11 +252,67 @@ class Dialer:
             log.info("campaign %s: originate to %s failed: %s", self.name, mask_number(dial.number), exc)
             self._ended(channel_id, "failed")
 
+    # ---- preview ------------------------------------------------------------------------
+    async def _preview(self, channel_id: str, dial: Dial) -> str:
+        """Show the contact to its agent; "accept" (or the time ran out), "skip" or "cancel"."""
+        assert self.core is not None
+        if self._stop.is_set():
+            return "cancel"
+        contact = self.core.states[dial.contact_id].contact
+        view = {"contact_id": contact.id, "name": contact.name, "number": mask_number(dial.number),
+                "fields": dict(contact.fields), "attempt": dial.attempt, "agent": dial.agent,
+                "seconds": self.settings.preview_seconds}
+        preview = Preview(channel_id, dial, view, asyncio.get_running_loop().create_future())
+        self._previews[contact.id] = preview
+        if self.opt.on_preview is not None:
+            try:
+                self.opt.on_preview(preview.view())
+            except Exception:  # noqa: BLE001 - a failing screen never stops the dialer
+                log.exception("preview callback failed")
+        try:
+            return await asyncio.wait_for(asyncio.shield(preview.decision),
+                                          self.clock.to_real(self.settings.preview_seconds))
+        except asyncio.TimeoutError:
+            return "accept"
+        finally:
+            self._previews.pop(contact.id, None)
+
+    def previews(self) -> list[dict[str, Any]]:
+        """The contacts agents are previewing now (numbers masked): what an agent desktop shows."""
+        return [p.view() for p in self._previews.values()]
+
+    def accept(self, contact_id: str) -> bool:
+        """The agent accepts the previewed contact: the call is placed now. False: no such preview."""
+        return _decide(self._previews.get(contact_id), "accept")
+
+    def skip(self, contact_id: str) -> bool:
+        """The agent skips the contact: no call; the attempt does not count, the agent is free again,
+        and the contact is offered again after `skip_delay`. False: no such preview."""
+        return _decide(self._previews.get(contact_id), "skip")
+
+    def _not_dialed(self, channel_id: str, decision: str) -> None:
+        """A preview that ended without a call: skipped by the agent, or cancelled by a stop."""
+        assert self.core is not None
+        call = self.calls.pop(channel_id, None)
+        if call is None or call.ended:
+            return
+        call.ended = True
+        now = self.clock.wall()
+        delay = self.settings.skip_delay if decision == "skip" else 0.0
+        state = self.core.cancel(call.dial.contact_id, now, delay)
+        self._write(self.store.finish_attempt, self.name, channel_id,
+                    "skipped" if decision == "skip" else "cancelled", _copy(state))
+        self._wake.set()
+
     # ---- events -------------------------------------------------------------------------
     def on_event(self, event: dict[str, Any]) -> None:
         """Dial status and channel ends for this dialer's channels (called before the server routes)."""
         kind = event.get("type")
-        if kind == "Dial":
+        if kind == "PlaybackFinished":
+            played = self._messages.get(str((event.get("playback") or {}).get("id", "")).removeprefix("abandon-"))
+            if played is not None and not played.done():
+                played.set_result(True)
+        elif kind == "Dial":
             peer = (event.get("peer") or {}).get("id", "")
             call = self.calls.get(peer)
             status = str(event.get("dialstatus") or "")
@@ -257,6 +344,8 @@ class Dialer:
         outcome = self.core.answered(call.dial.contact_id, now, machine=amd == "MACHINE")
         live = self.core.live[call.dial.contact_id]
         self._write(self.store.answered, channel_id, now, live.agent)
+        if outcome == "abandon" and self.abandon_prompt:
+            await self._play_abandon_message(channel_id, call)
         if outcome != "connect":
             await self._hang_up(channel_id)
             return
@@ -267,12 +356,36 @@ class Dialer:
                                 language=contact.language, direction="outbound",
                                 contact=contact.as_call_contact(call.dial.number), attempt=call.dial.attempt)
         assert self._server is not None
-        self._server.start_outbound(channel_id, rt, self.flow_name, started, received)
+        if not self._server.start_outbound(channel_id, rt, self.flow_name, started, received):
+            await self._hang_up(channel_id)  # the server is stopping: nobody would run the flow
+
+    async def _play_abandon_message(self, channel_id: str, call: OutCall) -> None:
+        """Play the abandon message (who called, a number to call back) and wait until it ends,
+        the person hangs up, or ABANDON_MESSAGE_MAX; the call still ends `abandoned`."""
+        assert self.core is not None
+        language = self.core.states[call.dial.contact_id].contact.language
+        uris = abandon_media(self.rt.flow, self.abandon_prompt, language)
+        if not uris:
+            return
+        played = asyncio.get_running_loop().create_future()
+        self._messages[channel_id] = played
+        try:
+            await self.client.play(channel_id, uris, playback_id=f"abandon-{channel_id}")
+            await asyncio.wait_for(played, self.clock.to_real(ABANDON_MESSAGE_MAX))
+        except ChannelGone:
+            pass
+        except (AriError, asyncio.TimeoutError) as exc:
+            log.warning("campaign %s: abandon message on %s: %s", self.name, channel_id, exc or "too long")
+        finally:
+            self._messages.pop(channel_id, None)
 
     def _ended(self, channel_id: str, disposition: str) -> None:
         """The channel is gone: the core applies the retry rules; the store records both, in order."""
         assert self.core is not None
         call = self.calls.pop(channel_id, None)
+        played = self._messages.get(channel_id)
+        if played is not None and not played.done():
+            played.set_result(False)  # the person hung up during the abandon message
         if call is None or call.ended:
             return
         call.ended = True
@@ -306,6 +419,12 @@ class Dialer:
         assert self.core is not None
         rows = await asyncio.to_thread(self.store.live_attempts, self.name)
         by_contact = {r["contact_id"]: r for r in rows}
+        waiting = {s.contact.id for s in dialing}
+        for row in rows:  # an open row whose contact moved on (state saved, crash before the close)
+            if row["contact_id"] not in waiting:
+                how = await self._resolve_channel(row["channel_id"])
+                await self._write(self.store.finish_attempt, self.name, row["channel_id"], "unknown", None)
+                self.recovered.append((row["contact_id"], f"orphan row, {how}"))
         for s in dialing:
             row = by_contact.get(s.contact.id)
             now = self.clock.wall()
@@ -359,6 +478,13 @@ class Dialer:
                 self.opt.on_progress(self.figures())
             except Exception:  # noqa: BLE001
                 log.exception("progress callback failed")
+
+
+def _decide(preview: Preview | None, decision: str) -> bool:
+    if preview is None or preview.decision.done():
+        return False
+    preview.decision.set_result(decision)
+    return True
 
 
 def _copy(s: ContactState) -> ContactState:

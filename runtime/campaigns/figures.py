@@ -26,7 +26,8 @@ def figures_from_counts(name: str, info: dict[str, Any], counts: dict[str, dict[
                            "remaining": contacts.get("pending", 0) + contacts.get("dialing", 0)}
     for status in FINAL:
         out[status] = contacts.get(status, 0)
-    out["dialed"] = sum(attempts.values())
+    out["skipped"] = attempts.get("skipped", 0)  # previews the agent passed on: never dialed
+    out["dialed"] = sum(attempts.values()) - out["skipped"]
     out["live"] = attempts.get("dialing", 0)
     for disposition in DISPOSITIONS:
         out[disposition] = attempts.get(disposition, 0)

@@ -15,6 +15,8 @@ from flowlang import ir
 
 # How one call attempt ended. `answered`: a person took it (the flow ran); `abandoned`: a person
 # answered but no agent was free; `unknown`: the dialer died while the call was live (restart).
+# (Attempt rows may also end `cancelled`, hung up by a stop while ringing, or `skipped`, a preview
+# the agent passed on; neither placed a call that counts.)
 DISPOSITIONS = ("answered", "busy", "no_answer", "unreachable", "failed", "machine", "abandoned",
                 "unknown")
 MODES = ("preview", "progressive", "predictive", "agentless")
@@ -71,6 +73,10 @@ class CampaignSettings:
     max_call: float = 3600.0  # the dialer hangs up its calls after this long (the guarantee's bound)
     connect_grace: float = 2.0  # a person connected to an agent within this is not abandoned
     preview_seconds: float = 10.0  # how long an agent looks at a contact before the preview dial
+    skip_delay: float = 3600.0  # preview: a contact the agent skipped is offered again after this
+    # played before hanging up an abandoned call (runtime/campaigns/abandon.py): a prompt of the
+    # flow or `sound:NAME`; None: the flow's prompt `abandon_message` if it has one
+    abandon_prompt: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

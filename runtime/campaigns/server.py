@@ -37,20 +37,23 @@ class CampaignServer(FlowServer):
         self.dialer.on_event(event)
         super().on_event(event)
 
-    def _stasis_start(self, event: dict[str, Any], received: float) -> None:
+    def claim_stasis(self, event: dict[str, Any], received: float) -> bool:
+        """FlowServer's hook: this dialer's calls go to the dialer (person, machine or abandon?);
+        a `campaign` channel no live dialer owns (a crashed run's) is hung up: nobody drives it."""
         channel = event.get("channel") or {}
         ch, args = channel.get("id", ""), list(event.get("args") or [])
         if ch in self.dialer.calls:
             self.dialer.stasis_start(ch, received)
-            return
+            return True
         if args and args[0] == MARKER:
-            self._background(self._hang_up_unknown(ch))  # a crashed dialer's call: nobody drives it
-            return
-        super()._stasis_start(event, received)
+            self._background(self._hang_up_unknown(ch))
+            return True
+        return False
 
-    async def _sweep(self, candidates: set[str], *args: Any, **kwargs: Any) -> None:
-        """The server's stray sweep, minus this dialer's own calls (ringing ones are in no session)."""
-        await super()._sweep(candidates - set(self.dialer.calls), *args, **kwargs)
+    def owns_channel(self, channel_id: str) -> bool:
+        """FlowServer's hook: the stray sweep leaves this dialer's calls alone (ringing ones are in
+        no session)."""
+        return channel_id in self.dialer.calls
 
     def call_ended(self, s: CallSession, end: Any, at: float) -> None:
         """As FlowServer's, but variables are compared with the flow's own defaults, so the values a
@@ -66,17 +69,10 @@ class CampaignServer(FlowServer):
             s.rt = own
 
     def start_outbound(self, channel_id: str, rt: Runtime, flow_name: str, started: e.CallStarted,
-                       received: float | None) -> None:
-        """Run the flow on an answered campaign call (the channel is already Up)."""
-        if channel_id in self.sessions or self._stopping:
-            return
-        session = CallSession(self, rt, flow_name, channel_id, started, received or time.perf_counter())
-        self.sessions[channel_id] = session
-        self._idle.clear()
-        self.started += 1
-        self.write("call_started", channel_id, rt.flow.name, rt.flow.version, started.caller, started.dialed,
-                   started.direction, started.wall_time, started.language)
-        session.begin()
+                       received: float | None) -> bool:
+        """Run the flow on an answered campaign call (the channel is already Up); False when the
+        server is stopping (the caller hangs the call up)."""
+        return self.open_session(channel_id, rt, flow_name, started, received or time.perf_counter())
 
 
 def contact_runtime(rt: Runtime, fields: dict[str, str], entry: str | None,

@@ -197,15 +197,17 @@ class CampaignStore:
         self._tx(lambda ex: ex("UPDATE campaign_attempts SET answered_at = ?, agent = ? WHERE channel_id = ?",
                                (now, agent, channel_id)))
 
-    def finish_attempt(self, campaign: str, channel_id: str, disposition: str, s: ContactState,
+    def finish_attempt(self, campaign: str, channel_id: str, disposition: str, s: ContactState | None,
                        *, now: float | None = None) -> None:
-        """The call is over: close the attempt and save the contact's new state, one commit."""
+        """The call is over: close the attempt and save the contact's new state, one commit
+        (`s` None: close the row only, the contact's state is already saved)."""
         now = time.time() if now is None else now
 
         def work(ex):
             ex("UPDATE campaign_attempts SET status = 'ended', disposition = ?, ended_at = ? "
                "WHERE channel_id = ? AND status = 'dialing'", (disposition, now, channel_id))
-            self._save(ex, campaign, s, now)
+            if s is not None:
+                self._save(ex, campaign, s, now)
         self._tx(work)
 
     def live_attempts(self, campaign: str) -> list[dict[str, Any]]:

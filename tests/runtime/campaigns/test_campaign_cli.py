@@ -68,6 +68,8 @@ def test_import_reports_malformed_rows_by_line_and_exits_1(project):
     (["campaign", "status", "--format", "xml"], "--format must be human or json"),
 ])
 def test_usage_errors_exit_2_with_a_message(project, args, message):
+    from runtime.storage.campaigns import CampaignStore
+    CampaignStore(db(project)).close()  # an empty store (reading a missing one is its own error)
     result = flowc(*args, "--db", db(project))
     assert result.exit_code == 2, result.output
     assert message in result.output.lower() or message in result.output
@@ -125,3 +127,63 @@ def test_flowc_report_has_a_campaign_section(project):
     assert as_json["campaigns"][0]["remaining"] == 12
     missing = flowc("report", "campaign", "nope", "--db", db(project))
     assert missing.exit_code == 2 and "no campaign nope" in missing.output
+
+
+@pytest.mark.parametrize("args", [("report", "campaign"), ("report", "campaign", "reminders", "-f", "json"),
+                                  ("campaign", "status"), ("campaign", "status", "reminders")])
+def test_reading_figures_never_creates_a_store(project, args):
+    missing = project / "nowhere" / "c.db"
+    result = flowc(*args, "--db", f"sqlite:///{missing}")
+    assert result.exit_code == 2, result.output
+    assert f"no store at {missing}" in result.output and "Traceback" not in result.output
+    assert not missing.exists() and not missing.parent.exists()
+    other = project / "absent.db"
+    assert flowc(*args, "--db", f"sqlite:///{other}").exit_code == 2 and not other.exists()
+
+
+def test_run_without_a_store_says_import_first(project):
+    result = flowc("campaign", "run", str(project / "notify.flow"), "--db", db(project))
+    assert result.exit_code == 2 and "flowc campaign import" in result.output
+    assert not (project / "c.db").exists()
+
+
+def test_import_checks_the_abandon_message(project):
+    shutil.copy(DATA / "agents.flow", project / "agents.flow")
+    shutil.copy(DATA / "agents_contacts.csv", project / "agents_contacts.csv")
+    bad = flowc("campaign", "import", str(project / "agents.flow"), "--db", db(project),
+                "--abandon-prompt", "nope")
+    assert bad.exit_code == 2 and "'nope' is not a prompt of flow 'agents_campaign'" in bad.output
+    with_vars = flowc("campaign", "import", str(project / "agents.flow"), "--db", db(project),
+                      "--abandon-prompt", "hello")
+    assert with_vars.exit_code == 2 and "uses variables" in with_vars.output
+    good = flowc("campaign", "import", str(project / "agents.flow"), "--db", db(project))
+    assert good.exit_code == 0 and "no abandon message" not in good.output
+    from runtime.storage.campaigns import CampaignStore
+    with CampaignStore(db(project)) as cs:
+        assert cs.campaign("sales")["settings"].abandon_prompt is None  # the flow's abandon_message
+    sound = flowc("campaign", "import", str(project / "agents.flow"), "--db", f"sqlite:///{project / 'd.db'}",
+                  "--abandon-prompt", "sound:custom/sorry", "--preview-seconds", "20")
+    assert sound.exit_code == 0, sound.output
+    with CampaignStore(f"sqlite:///{project / 'd.db'}") as cs:
+        settings = cs.campaign("sales")["settings"]
+    assert (settings.abandon_prompt, settings.preview_seconds) == ("sound:custom/sorry", 20.0)
+
+
+def test_a_predictive_campaign_without_an_abandon_message_is_warned_about(project):
+    text = (DATA / "agents.flow").read_text().replace("prompt abandon_message", "prompt other_message")
+    (project / "agents.flow").write_text(text)
+    shutil.copy(DATA / "agents_contacts.csv", project / "agents_contacts.csv")
+    result = flowc("campaign", "import", str(project / "agents.flow"), "--db", db(project))
+    assert result.exit_code == 0
+    assert "warning: predictive campaign sales has no abandon message" in result.output
+
+
+def test_the_run_prints_previews_with_the_number_masked():
+    import io
+
+    from flowlang.cli_campaign import Progress
+    out = io.StringIO()
+    Progress(out).preview({"contact_id": "S001", "name": "Person 1", "number": "+*********0001",
+                           "fields": {"plan": "Gold"}, "attempt": 1, "agent": "agent-1", "seconds": 10.0})
+    assert out.getvalue() == ("preview: agent-1 sees Person 1 (S001, +*********0001, attempt 1; plan=Gold); "
+                              "dialing in 10 s\n")

@@ -45,3 +45,47 @@ def test_mask_phone_like(text: str, masked: str) -> None:
 @pytest.mark.parametrize("value", ["", "0", "918273", "my secret phrase"])
 def test_mask_secure_keeps_only_length(value: str) -> None:
     assert mask_secure(value) == "*" * len(value)
+
+
+@pytest.mark.parametrize("text", [
+    "2026-12-15",                                            # a date variable (contract_end)
+    "2026.12.15",
+    "2026-12-15T10:30:00+08:00",
+    "2026-12-15 10:30:15",
+    "10:30:15",
+    "due 1999-01-31, paid 2100-02-29",
+    "2026年12月15日",
+])
+def test_dates_and_times_stay_readable(text: str) -> None:
+    assert mask_phone_like(text) == text
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("2026-13-15", "****-13-15"),                           # no month 13: not a date, a number
+    ("2026-12-32", "****-12-32"),
+    ("1800-12-15", "****-12-15"),                           # outside 1900-2199
+    ("2026-12-151234", "****-**-**1234"),                   # glued to more digits
+    ("2026-12-15-8000", "****-**-**-8000"),
+    ("20261215", "****1215"),                               # compact: indistinguishable from a number
+    ("on 2026-12-15 call 138-0013-8000", "on 2026-12-15 call ***-****-8000"),
+    ("4111 1111 1111 1111", "**** **** **** 1111"),         # a Luhn-valid card run
+    ("4111-2026-1215-1111", "****-****-****-1111"),         # a card with date-like groups
+    ("card 2026-12-15 4111", "card 2026-12-15 4111"),
+])
+def test_numbers_that_are_not_dates_are_masked(text: str, masked: str) -> None:
+    assert mask_phone_like(text) == masked
+
+
+def test_a_date_variable_is_stored_readable_and_a_phone_variable_masked(tmp_path) -> None:
+    from runtime.storage import open_store
+
+    with open_store(f"sqlite:///{tmp_path / 'm.db'}") as store:
+        store.call_started("c1", "renewal_campaign", "1", "+8613800138000", "8001", "outbound", 0.0, "zh-CN")
+        store.variables("c1", {"contract_end": "2026-12-15", "callback_number": "+8613800138000",
+                               "card": "4111111111111111"})
+        store.call_ended("c1", 1.0, "completed", "bye", "done")
+        store.flush()
+        record = store.get_call("c1")
+    assert record.variables["contract_end"] == "2026-12-15"
+    assert record.variables["callback_number"] == "+*********8000"
+    assert record.variables["card"] == "************1111"
