@@ -31,10 +31,10 @@ class Child:
             await self.proc.wait()
 
 
-async def spawn(url: str, time_scale: float) -> Child:
+async def spawn(url: str, time_scale: float, rest: str = "http") -> Child:
     """Start serve.py on the simulator at `url`; return once its event socket is up."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(SERVE), "--url", url, "--time-scale", str(time_scale),
+        sys.executable, str(SERVE), "--url", url, "--time-scale", str(time_scale), "--rest", rest,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     line = (await asyncio.wait_for(proc.stdout.readline(), 120)).strip()
     if line != b"ready":

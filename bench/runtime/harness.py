@@ -83,7 +83,7 @@ class ServedRuntime:
         await self.client.close()
         if self.store is not None:
             self.store.close()
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".caller-key"):  # (.caller-key: the store's caller-key secret)
             try:
                 os.unlink(self.db_path + suffix)
             except FileNotFoundError:
@@ -91,11 +91,13 @@ class ServedRuntime:
 
 
 async def start_runtime(base_url: str, time_scale: float, agents: dict[str, tuple[str, ...]] | None = None,
-                        store: bool = True) -> ServedRuntime:
-    """Build and start the runtime side, as serving() does (no speech)."""
+                        store: bool = True, rest: str = "http") -> ServedRuntime:
+    """Build and start the runtime side, as serving() does (no speech); `rest` is the client's
+    REST transport ("http", or "websocket": REST over the event socket)."""
     from runtime.storage import open_store
     flows = load_flows()
-    client = AriClient(AriConfig(base_url=base_url, user=USER, password=PASSWORD, app=APP))
+    client = AriClient(AriConfig(base_url=base_url, user=USER, password=PASSWORD, app=APP,
+                                 rest_transport=rest))
     fd, db_path = tempfile.mkstemp(prefix="flowlang-bench-", suffix=".db")
     os.close(fd)
     sql = open_store(f"sqlite:///{db_path}") if store else None

@@ -54,12 +54,12 @@ async def _pings(sim: AriSimulator, level: int) -> None:
     await asyncio.gather(*(later(n) for n in range(PINGS)))
 
 
-async def run_hold(levels: list[int], time_scale: float) -> list[HoldResult]:
+async def run_hold(levels: list[int], time_scale: float, rest: str = "http") -> list[HoldResult]:
     """Open calls up to each level in turn; measure after each."""
     sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(True))
     await sim.start()
     stamp_events(sim)
-    child = await spawn(sim.base_url, time_scale)
+    child = await spawn(sim.base_url, time_scale, rest)
     await sim.wait_connected(APP)
     # warm-up: imports, caches, first-call costs out of the baseline
     await asyncio.gather(*(_ping(sim, 10_000 + n) for n in range(5)))

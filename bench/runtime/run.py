@@ -1,7 +1,8 @@
 """Runtime benchmark: simulated callers through the full ARI path on flows/bank_service.flow.
 
     python bench/runtime/run.py --rates 20,60,120,240 --duration 60 --time-scale 1.0 \\
-        --concurrency 500,1000,2000 [--one-process] [--skip-sweep] [--skip-hold] [--engine-calls 1000]
+        --concurrency 500,1000,2000 [--rest websocket|http] [--one-process] [--skip-sweep] \\
+        [--skip-hold] [--engine-calls 1000]
 
 (a) arrival-rate sweep (sweep.py): Poisson arrivals per rate for --duration real seconds, a temp
     SQLite call store; stops at the first rate not sustained. By default the runtime runs in its
@@ -9,7 +10,8 @@
     one process, as `flowc run` does.
 (b) concurrency (hold.py): N calls held open, runtime in its own process (serve.py); RSS per call.
 (c) engine-only steps/s: bench/engine_steps.py.
-Prints Markdown tables.
+--rest picks the runtime's ARI REST transport: REST over the event WebSocket (the default here;
+Asterisk 20.14 / 21.9 / 22.4+) or plain HTTP (AriConfig's default). Prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def sweep_row(r) -> str:
             f"{_share(s.cpu, r.wall)} | {_load(r.load)} | {'yes' if r.sustained else '**no**'} |")
 
 
-def sweep_table(rates: list[float], duration: float, scale: float, split: bool) -> list[str]:
+def sweep_table(rates: list[float], duration: float, scale: float, split: bool, rest: str) -> list[str]:
     here = "simulator + callers" if split else "whole process"
     out = [f"| rate /s | placed | completed | failed | max live calls | p50 ms | p99 ms | WS transit p50/p99 ms "
            f"| arrival lag p99 ms | max client backlog | {here} CPU ms/call | runtime process CPU ms/call "
@@ -66,7 +68,7 @@ def sweep_table(rates: list[float], duration: float, scale: float, split: bool) 
            "|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|"]
     print("\n".join(out), flush=True)
     for rate in rates:
-        r = asyncio.run(run_rate(rate, duration, scale, split))
+        r = asyncio.run(run_rate(rate, duration, scale, split, rest=rest))
         out.append(sweep_row(r))
         print(out[-1], flush=True)
         if not r.sustained:
@@ -74,12 +76,12 @@ def sweep_table(rates: list[float], duration: float, scale: float, split: bool) 
     return out
 
 
-def hold_table(levels: list[int], scale: float) -> list[str]:
+def hold_table(levels: list[int], scale: float, rest: str) -> list[str]:
     out = ["| open calls | opened | runtime RSS MB | runtime KB/call | simulator KB/call | runtime CPU ms/call "
            "| ping p50 ms | ping p99 ms | WS transit p99 ms | load avg |",
            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     print("\n".join(out), flush=True)
-    for r in asyncio.run(run_hold(levels, scale)):
+    for r in asyncio.run(run_hold(levels, scale, rest)):
         out.append(f"| {r.calls} | {r.open_ok} | {r.rss_mb:.1f} | {r.kb_per_call:.1f} | {r.sim_kb_per_call:.1f} | "
                    f"{r.cpu_per_call_ms:.2f} | {r.ping_p50:.2f} | {r.ping_p99:.2f} | {r.transit_p99:.2f} | "
                    f"{_load(r.load)} |")
@@ -102,6 +104,8 @@ def main() -> None:
     parser.add_argument("--time-scale", type=float, default=1.0)
     parser.add_argument("--concurrency", default="500,1000,2000")
     parser.add_argument("--engine-calls", type=int, default=1000)
+    parser.add_argument("--rest", choices=("websocket", "http"), default="websocket",
+                        help="the runtime's ARI REST transport (default: over the event WebSocket)")
     parser.add_argument("--one-process", action="store_true",
                         help="sweep with simulator, callers and runtime in one process (as `flowc run`)")
     parser.add_argument("--skip-sweep", action="store_true")
@@ -110,14 +114,15 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, load avg {_load(os.getloadavg())}; "
-          f"prompts {PROMPT_SECONDS:g} s simulated, time scale {args.time_scale:g}", flush=True)
+          f"prompts {PROMPT_SECONDS:g} s simulated, time scale {args.time_scale:g}, REST over {args.rest}",
+          flush=True)
     if not args.skip_sweep:
         how = "one process" if args.one_process else "runtime in its own process (split)"
         print(f"\n(a) arrival-rate sweep, {args.duration:g} s per rate, {how}\n", flush=True)
-        sweep_table(_ints(args.rates), args.duration, args.time_scale, not args.one_process)
+        sweep_table(_ints(args.rates), args.duration, args.time_scale, not args.one_process, args.rest)
     if not args.skip_hold:
         print("\n(b) concurrency, runtime in its own process\n", flush=True)
-        hold_table([int(x) for x in _ints(args.concurrency)], args.time_scale)
+        hold_table([int(x) for x in _ints(args.concurrency)], args.time_scale, args.rest)
     if not args.skip_engine:
         print("\n(c) " + engine_line(args.engine_calls), flush=True)
 

@@ -1,6 +1,6 @@
 """The runtime alone, in its own process: run.py's concurrency test and the split rate sweep.
 
-    python bench/runtime/serve.py --url http://127.0.0.1:PORT [--time-scale 1.0]
+    python bench/runtime/serve.py --url http://127.0.0.1:PORT [--time-scale 1.0] [--rest websocket]
 
 Prints `ready` once the event socket is up; then each `stats` line on stdin gets one JSON line:
 RSS after gc.collect(), CPU seconds, live sessions, and, since the previous `stats`: the latencies,
@@ -48,6 +48,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--time-scale", type=float, default=1.0)
+    parser.add_argument("--rest", choices=("http", "websocket"), default="http",
+                        help="the ARI client's REST transport")
     args = parser.parse_args()
     loop = asyncio.get_running_loop()
     lines: asyncio.Queue[str] = asyncio.Queue()
@@ -57,7 +59,7 @@ async def main() -> None:
             loop.call_soon_threadsafe(lines.put_nowait, line.strip())
         loop.call_soon_threadsafe(lines.put_nowait, "quit")
 
-    rt = await start_runtime(args.url, args.time_scale)
+    rt = await start_runtime(args.url, args.time_scale, rest=args.rest)
     rt.server.latencies = deque(maxlen=5_000_000)  # the default 100 000 would drop the start of long runs
     peaks = {"max_live": 0, "max_pending": 0}
     watcher = loop.create_task(watch(rt, peaks))

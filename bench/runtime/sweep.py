@@ -64,8 +64,8 @@ class RateResult:
 class LocalSide:
     """The runtime in this process, sampled every 0.25 s."""
 
-    async def open(self, sim: AriSimulator, time_scale: float) -> None:
-        self.rt = await start_runtime(sim.base_url, time_scale)
+    async def open(self, sim: AriSimulator, time_scale: float, rest: str) -> None:
+        self.rt = await start_runtime(sim.base_url, time_scale, rest=rest)
         self.rt.server.latencies = deque(maxlen=5_000_000)  # the default 100 000 drops long runs' start
         await sim.wait_connected(APP)
         self.live, self.pending, self.stop = [0], [0], asyncio.Event()
@@ -89,8 +89,8 @@ class LocalSide:
 class RemoteSide:
     """The runtime in a serve.py process; its stats are read before and after the window."""
 
-    async def open(self, sim: AriSimulator, time_scale: float) -> None:
-        self.child = await spawn(sim.base_url, time_scale)
+    async def open(self, sim: AriSimulator, time_scale: float, rest: str) -> None:
+        self.child = await spawn(sim.base_url, time_scale, rest)
         await sim.wait_connected(APP)
         self.base = await self.child.stats()
 
@@ -128,13 +128,13 @@ async def _arrivals(sim: AriSimulator, rate: float, duration: float, seed: int, 
 
 
 async def run_rate(rate: float, duration: float, time_scale: float, split: bool = True,
-                   seed: int = 1) -> RateResult:
+                   seed: int = 1, rest: str = "http") -> RateResult:
     """Place Poisson arrivals at `rate` per second for `duration` real seconds; wait for the rest."""
     sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(False))
     await sim.start()
     stamp_events(sim)
     side = RemoteSide() if split else LocalSide()
-    await side.open(sim, time_scale)
+    await side.open(sim, time_scale, rest)
     loop, outcome, tasks = asyncio.get_running_loop(), Counter(), set()
     cpu0, t0 = time.process_time(), loop.time()
     n, lags = await _arrivals(sim, rate, duration, seed, outcome, tasks)

@@ -4,6 +4,13 @@ Routes are one table (method, spec path, handler); the spec path is the one in t
 files, served under /ari. Bodies: 200 with JSON for GET/originate/bridge create, 201 for
 play/record (as in the traces), 204 for commands, `{"message": …}` with 400/404/409/422 errors,
 401 without valid HTTP basic auth (or `api_key=user:password`).
+
+The same routes answer REST over the events WebSocket (Asterisk 20.14 / 21.9 / 22.4+): a text frame
+`{"type": "RESTRequest", "request_id": …, "method": "POST", "uri": "channels/ID/answer"}` (query
+parameters in the uri and/or `query_strings`, a JSON or form `message_body`) gets a RESTResponse
+event on that socket, ahead of the events the request caused (as Asterisk and HTTP order them):
+
+    {"type": "RESTResponse", "request_id": …, "status_code": 204, "reason_phrase": "No Content", …}
 """
 
 from __future__ import annotations
@@ -11,10 +18,16 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import logging
+import re
+from http import HTTPStatus
 from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qsl, unquote
 
 from aiohttp import web
+from multidict import MultiDict
 
+from .events import EventSocket, dumps, loads
 from .model import (
     HANGUP_REASONS, AriHttpError, application_json, bridge_json, channel_json, playback_json,
     recording_json,
@@ -22,26 +35,42 @@ from .model import (
 from .params import Params
 from .switch import Switch
 
-Handler = Callable[[Switch, web.Request, Params], Awaitable[web.StreamResponse]]
+Handler = Callable[[Switch, web.Request, Params], Awaitable["Reply"]]
 SWITCH_KEY: web.AppKey[Switch] = web.AppKey("switch", Switch)
 AUTH_KEY: web.AppKey[tuple[str, str]] = web.AppKey("auth", tuple)
+log = logging.getLogger("runtime.simulator.server")
 
 
-def _json(data: Any, status: int = 200, location: str | None = None) -> web.Response:
-    headers = {"Location": location} if location else None
-    return web.json_response(data, status=status, headers=headers)
+class Reply:
+    """A handler's answer: status, JSON body (None: no body) and Location; HTTP or RESTResponse."""
+
+    __slots__ = ("status", "data", "location")
+
+    def __init__(self, status: int, data: Any = None, location: str | None = None) -> None:
+        self.status, self.data, self.location = status, data, location
+
+    def http(self) -> web.Response:
+        """The aiohttp response for the HTTP side."""
+        if self.data is None:
+            return web.Response(status=self.status)
+        headers = {"Location": self.location} if self.location else None
+        return web.json_response(self.data, status=self.status, headers=headers, dumps=dumps)
 
 
-def _no_content() -> web.Response:
-    return web.Response(status=204)
+def _json(data: Any, status: int = 200, location: str | None = None) -> Reply:
+    return Reply(status, data, location)
+
+
+def _no_content() -> Reply:
+    return Reply(204)
 
 
 # ---- channels -------------------------------------------------------------------------------
-async def list_channels(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def list_channels(sw: Switch, req: web.Request, p: Params) -> Reply:
     return _json([channel_json(ch) for ch in sw.channels.values()])
 
 
-async def originate(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def originate(sw: Switch, req: web.Request, p: Params) -> Reply:
     endpoint = p.required("endpoint", "Endpoint must be specified")
     app, extension = p.get("app"), p.get("extension")
     if not app and not extension:
@@ -56,11 +85,11 @@ async def originate(sw: Switch, req: web.Request, p: Params) -> web.Response:
     return _json(channel_json(ch))
 
 
-async def get_channel(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def get_channel(sw: Switch, req: web.Request, p: Params) -> Reply:
     return _json(channel_json(sw.channel(p.path["channelId"])))
 
 
-async def hangup(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def hangup(sw: Switch, req: web.Request, p: Params) -> Reply:
     ch = sw.channel(p.path["channelId"])
     reason, code = p.get("reason"), p.int("reason_code")
     if reason and code is not None:
@@ -71,18 +100,18 @@ async def hangup(sw: Switch, req: web.Request, p: Params) -> web.Response:
     return _no_content()
 
 
-async def answer(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def answer(sw: Switch, req: web.Request, p: Params) -> Reply:
     sw.answer(sw.stasis_channel(p.path["channelId"]))
     return _no_content()
 
 
-async def ring(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def ring(sw: Switch, req: web.Request, p: Params) -> Reply:
     ch = sw.stasis_channel(p.path["channelId"])
     sw.note(ch, "ringing" if req.method == "POST" else "ringing_stop")
     return _no_content()
 
 
-async def moh(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def moh(sw: Switch, req: web.Request, p: Params) -> Reply:
     ch = sw.stasis_channel(p.path["channelId"])
     if req.method == "POST":
         sw.note(ch, "moh_start", p.get("mohClass", "default"))
@@ -91,7 +120,7 @@ async def moh(sw: Switch, req: web.Request, p: Params) -> web.Response:
     return _no_content()
 
 
-async def dtmf(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def dtmf(sw: Switch, req: web.Request, p: Params) -> Reply:
     ch = sw.stasis_channel(p.path["channelId"])
     digits = p.required("dtmf", "DTMF is required")
     sw.send_dtmf(ch, digits, before_ms=p.int("before", 0, minimum=0) or 0,
@@ -101,7 +130,7 @@ async def dtmf(sw: Switch, req: web.Request, p: Params) -> web.Response:
     return _no_content()
 
 
-async def play(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def play(sw: Switch, req: web.Request, p: Params) -> Reply:
     if "channelId" in p.path:
         target: Any = sw.stasis_channel(p.path["channelId"])
         language = p.get("lang", target.language) or "en"
@@ -115,7 +144,7 @@ async def play(sw: Switch, req: web.Request, p: Params) -> web.Response:
     return _json(playback_json(pb), 201, location=f"/playbacks/{pb.id}")
 
 
-async def record(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def record(sw: Switch, req: web.Request, p: Params) -> Reply:
     if "channelId" in p.path:
         target: Any = sw.stasis_channel(p.path["channelId"])
     else:
@@ -129,20 +158,20 @@ async def record(sw: Switch, req: web.Request, p: Params) -> web.Response:
     return _json(recording_json(rec), 201, location=f"/recordings/live/{rec.name}")
 
 
-async def redirect(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def redirect(sw: Switch, req: web.Request, p: Params) -> Reply:
     ch = sw.stasis_channel(p.path["channelId"])
     sw.redirect(ch, p.required("endpoint", "Endpoint parameter not provided"))
     return _no_content()
 
 
-async def continue_in_dialplan(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def continue_in_dialplan(sw: Switch, req: web.Request, p: Params) -> Reply:
     ch = sw.stasis_channel(p.path["channelId"])
     sw.continue_in_dialplan(ch, p.get("context"), p.get("extension"), p.int("priority"),
                             p.get("label"))
     return _no_content()
 
 
-async def variable(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def variable(sw: Switch, req: web.Request, p: Params) -> Reply:
     ch = sw.stasis_channel(p.path["channelId"])
     name = p.required("variable", "Variable name is required")
     if req.method == "POST":
@@ -154,7 +183,7 @@ async def variable(sw: Switch, req: web.Request, p: Params) -> web.Response:
     return _json({"value": value})
 
 
-async def external_media(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def external_media(sw: Switch, req: web.Request, p: Params) -> Reply:
     app = p.required("app")
     fmt = p.required("format")
     encapsulation = p.get("encapsulation", "rtp") or "rtp"
@@ -175,26 +204,26 @@ async def external_media(sw: Switch, req: web.Request, p: Params) -> web.Respons
 
 
 # ---- bridges, playbacks, recordings, applications -------------------------------------------
-async def list_bridges(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def list_bridges(sw: Switch, req: web.Request, p: Params) -> Reply:
     return _json([bridge_json(b) for b in sw.bridges.values()])
 
 
-async def create_bridge(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def create_bridge(sw: Switch, req: web.Request, p: Params) -> Reply:
     br = sw.bridging.create(p.get("type"), p.path.get("bridgeId") or p.get("bridgeId"),
                             p.get("name"))
     return _json(bridge_json(br))
 
 
-async def get_bridge(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def get_bridge(sw: Switch, req: web.Request, p: Params) -> Reply:
     return _json(bridge_json(sw.bridging.get(p.path["bridgeId"])))
 
 
-async def destroy_bridge(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def destroy_bridge(sw: Switch, req: web.Request, p: Params) -> Reply:
     sw.bridging.destroy(sw.bridging.get(p.path["bridgeId"]))
     return _no_content()
 
 
-async def bridge_channels(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def bridge_channels(sw: Switch, req: web.Request, p: Params) -> Reply:
     br = sw.bridging.get(p.path["bridgeId"])
     if req.path.endswith("/addChannel"):
         sw.bridging.add(br, p.list("channel"))
@@ -203,16 +232,16 @@ async def bridge_channels(sw: Switch, req: web.Request, p: Params) -> web.Respon
     return _no_content()
 
 
-async def get_playback(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def get_playback(sw: Switch, req: web.Request, p: Params) -> Reply:
     return _json(playback_json(sw.player.get(p.path["playbackId"])))
 
 
-async def stop_playback(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def stop_playback(sw: Switch, req: web.Request, p: Params) -> Reply:
     sw.player.stop(p.path["playbackId"])
     return _no_content()
 
 
-async def live_recording(sw: Switch, req: web.Request, p: Params) -> web.StreamResponse:
+async def live_recording(sw: Switch, req: web.Request, p: Params) -> Reply:
     name = p.path["recordingName"]
     if req.method == "GET":
         return _json(recording_json(sw.recorder.get(name)))
@@ -220,7 +249,7 @@ async def live_recording(sw: Switch, req: web.Request, p: Params) -> web.StreamR
     return _no_content()
 
 
-async def stored_recordings(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def stored_recordings(sw: Switch, req: web.Request, p: Params) -> Reply:
     name = p.path.get("recordingName")
     if name is None:
         return _json([{"name": s.name, "format": s.format} for s in sw.stored.values()])
@@ -239,11 +268,11 @@ def _app_json(sw: Switch, name: str) -> dict[str, Any]:
     return application_json(name, channel_ids, bridge_ids)
 
 
-async def list_applications(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def list_applications(sw: Switch, req: web.Request, p: Params) -> Reply:
     return _json([_app_json(sw, name) for name in sorted(sw.hub.registered)])
 
 
-async def get_application(sw: Switch, req: web.Request, p: Params) -> web.Response:
+async def get_application(sw: Switch, req: web.Request, p: Params) -> Reply:
     name = p.path["applicationName"]
     if name not in sw.hub.registered:
         raise AriHttpError(404, "Application not found")
@@ -299,7 +328,7 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
     sw = request.app[SWITCH_KEY]
     apps = {a for value in request.query.getall("app", []) for a in value.split(",") if a}
     if not apps:
-        return _json({"message": "Missing required field app"}, 400)
+        return _json({"message": "Missing required field app"}, 400).http()
     ws = web.WebSocketResponse(protocols=("ari",), autoping=True)
     await ws.prepare(request)
     transport = request.transport
@@ -307,11 +336,100 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
         return ws
     sock = sw.hub.attach(apps, ws, transport)
     try:
-        async for _message in ws:
-            pass  # Asterisk ignores what clients send on this socket (no RESTRequest emulation)
+        async for message in ws:
+            if message.type == web.WSMsgType.TEXT:
+                await rest_over_websocket(sw, sock, message.data)
     finally:
         sock.abort("client closed")
     return ws
+
+
+# ---- REST over the events WebSocket -----------------------------------------------------------
+class _WsRequest:
+    """What the handlers read of a request (method, path, query, path parameters), from a frame."""
+
+    __slots__ = ("method", "path", "query", "match_info")
+
+    def __init__(self, method: str, path: str, query: MultiDict[str],
+                 match_info: dict[str, str]) -> None:
+        self.method, self.path, self.query, self.match_info = method, path, query, match_info
+
+
+def _compile(path: str) -> re.Pattern[str]:
+    # ARI paths hold only letters, slashes and {names}: no other regex characters to escape
+    return re.compile("^/ari" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
+
+
+def _ws_routes() -> list[tuple[re.Pattern[str], dict[str, Handler]]]:
+    """ROUTES grouped by path, in ROUTES order (so /channels/externalMedia wins over {channelId})."""
+    table: dict[str, dict[str, Handler]] = {}
+    for method, path, handler in ROUTES:
+        table.setdefault(path, {})[method] = handler
+    return [(_compile(path), methods) for path, methods in table.items()]
+
+
+def _ws_resolve(method: str, path: str) -> tuple[Handler, dict[str, str]]:
+    for pattern, methods in _WS_ROUTES:
+        match = pattern.match(path)
+        if match is not None:
+            handler = methods.get(method)
+            if handler is None:
+                raise AriHttpError(405, "Invalid method")
+            return handler, {k: unquote(v) for k, v in match.groupdict().items()}
+    raise AriHttpError(404, "Resource not found")
+
+
+def _ws_request(frame: dict[str, Any]) -> tuple[Handler, _WsRequest, dict[str, Any]]:
+    method, uri = frame.get("method"), frame.get("uri")
+    if not isinstance(method, str) or not isinstance(uri, str) or not uri:
+        raise AriHttpError(400, "RESTRequest needs a method and a uri")
+    raw_path, _, raw_query = uri.lstrip("/").partition("?")
+    path = "/ari/" + raw_path
+    query: MultiDict[str] = MultiDict(parse_qsl(raw_query, keep_blank_values=True))
+    for item in frame.get("query_strings") or ():
+        if isinstance(item, dict) and "name" in item:
+            query.add(str(item["name"]), str(item.get("value", "")))
+    body: dict[str, Any] = {}
+    text = frame.get("message_body")
+    if isinstance(text, str) and text.strip():
+        if "x-www-form-urlencoded" in str(frame.get("content_type", "")):
+            query.extend(parse_qsl(text, keep_blank_values=True))
+        else:
+            try:
+                body = loads(text)
+            except ValueError:
+                raise AriHttpError(400, "Invalid JSON body") from None
+            if not isinstance(body, dict):
+                raise AriHttpError(400, "Body must be a JSON object")
+    handler, match_info = _ws_resolve(method.upper(), path)
+    return handler, _WsRequest(method.upper(), path, query, match_info), body
+
+
+async def rest_over_websocket(sw: Switch, sock: EventSocket, text: str) -> None:
+    """Answer one RESTRequest frame with a RESTResponse on the same socket; ignore anything else."""
+    try:
+        frame = loads(text)
+    except ValueError:
+        return
+    if not isinstance(frame, dict) or frame.get("type") != "RESTRequest":
+        return
+    sock.hold()  # the events this request causes follow its RESTResponse (see EventSocket.reply)
+    try:
+        handler, request, body = _ws_request(frame)
+        answer = await handler(sw, request, Params(request, body))  # type: ignore[arg-type]
+    except AriHttpError as exc:
+        answer = Reply(exc.status, {"message": exc.message})
+    except Exception:  # noqa: BLE001 - a simulator bug answers 500, as over HTTP; the socket stays
+        log.exception("RESTRequest %s %s failed", frame.get("method"), frame.get("uri"))
+        answer = Reply(500)
+    reply: dict[str, Any] = {
+        "transaction_id": str(frame.get("transaction_id", "")),
+        "request_id": str(frame.get("request_id", "")), "status_code": answer.status,
+        "reason_phrase": _PHRASES[answer.status], "uri": str(frame.get("uri", ""))}
+    if answer.data is not None:
+        reply["content_type"] = "application/json"
+        reply["message_body"] = dumps(answer.data)
+    sock.reply("RESTResponse", reply)
 
 
 def _authorized(request: web.Request, user: str, password: str) -> bool:
@@ -337,11 +455,11 @@ async def _errors(request: web.Request, handler: Callable[[web.Request], Awaitab
                                      headers={"WWW-Authenticate": 'Basic realm="Asterisk REST Interface"'})
         return await handler(request)
     except AriHttpError as exc:
-        return _json({"message": exc.message}, exc.status)
+        return _json({"message": exc.message}, exc.status).http()
     except web.HTTPMethodNotAllowed:
-        return _json({"message": "Invalid method"}, 405)
+        return _json({"message": "Invalid method"}, 405).http()
     except web.HTTPNotFound:
-        return _json({"message": "Resource not found"}, 404)
+        return _json({"message": "Resource not found"}, 404).http()
 
 
 def _wrap(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -356,10 +474,14 @@ def _wrap(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamRespo
                     raise AriHttpError(400, "Invalid JSON body") from None
                 if not isinstance(body, dict):
                     raise AriHttpError(400, "Body must be a JSON object")
-        return await handler(request.app[SWITCH_KEY], request, Params(request, body))
+        return (await handler(request.app[SWITCH_KEY], request, Params(request, body))).http()
 
     endpoint.__name__ = handler.__name__
     return endpoint
+
+
+_WS_ROUTES = _ws_routes()
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
 
 
 def build_app(switch: Switch, user: str, password: str) -> web.Application:

@@ -72,14 +72,15 @@ Scenario = Callable[[Harness], Awaitable[Any]]
 
 def run_scenario(scenario: Scenario, *, connect: bool = True,
                  on_reconnect: Callable[[], Awaitable[None]] | None = None,
-                 client_options: dict[str, Any] | None = None, **sim_options: Any) -> Any:
+                 client_options: dict[str, Any] | None = None, rest_transport: str = "http",
+                 **sim_options: Any) -> Any:
     """Start a simulator (time_scale 0.01 unless given), connect a client, run the scenario."""
 
     async def main() -> Any:
         options: dict[str, Any] = {"time_scale": 0.01, "password": PASSWORD, **sim_options}
         async with AriSimulator(**options) as sim:
             config = AriConfig(base_url=sim.base_url, user=sim.user, password=sim.password,
-                               app=APP, **(client_options or {}))
+                               app=APP, **{"rest_transport": rest_transport, **(client_options or {})})
             client = AriClient(config)
             log = EventLog()
             try:
@@ -94,6 +95,19 @@ def run_scenario(scenario: Scenario, *, connect: bool = True,
 
 
 @pytest.fixture
-def ari() -> Callable[..., Any]:
-    """`ari(scenario, **simulator_options)` runs `async def scenario(h: Harness)`."""
+def run_ari() -> Callable[..., Any]:
+    """`run_ari(scenario, rest_transport=…, connect=…, **simulator_options)`: one transport only."""
     return run_scenario
+
+
+@pytest.fixture(params=["http", "websocket"])
+def ari(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """`ari(scenario, **simulator_options)` runs `async def scenario(h: Harness)`, once with REST
+    over HTTP and once with REST over the event WebSocket (the same behaviour is expected).
+    REST over the socket needs the socket: scenarios run with connect=False use HTTP."""
+
+    def run(scenario: Scenario, *, connect: bool = True, **options: Any) -> Any:
+        transport = request.param if connect else "http"
+        return run_scenario(scenario, connect=connect, rest_transport=transport, **options)
+
+    return run
