@@ -50,6 +50,7 @@ class RuntimeConfig:
     ari_user: str = "flowlang"
     ari_password: str = field(default="", repr=False)
     app: str = "flowlang"
+    ari_rest: str | None = None  # [ari] rest: "http" or "websocket"; None: websocket to the embedded simulator, else http
     db: str = "sqlite:///flowlang.db"
     dsns: Mapping[str, str] = field(default_factory=dict, repr=False)  # may hold credentials
     http_allow: tuple[str, ...] = ()
@@ -126,7 +127,7 @@ def from_dict(data: Mapping[str, Any], base: Path, where: str = "flowlang.toml")
                   for k, v in _table(rt, "extensions", where).items()}
     return RuntimeConfig(
         ari_url=_opt(ari.get("url"), "[ari] url", where), ari_user=_str(ari.get("user", "flowlang"), "[ari] user", where),
-        app=_str(ari.get("app", "flowlang"), "[ari] app", where), db=_str(rt.get("db", RuntimeConfig.db), "[runtime] db", where),
+        app=_str(ari.get("app", "flowlang"), "[ari] app", where), ari_rest=_rest(ari.get("rest"), where), db=_str(rt.get("db", RuntimeConfig.db), "[runtime] db", where),
         dsns=dsns, http_allow=tuple(_strings(_table(data, "http", where).get("allow", []), "[http] allow", where)),
         http_private=tuple(_strings(_table(data, "http", where).get("private", []), "[http] private", where)),
         transfer_allow=tuple(_strings(_table(data, "transfer", where).get("allow", []), "[transfer] allow", where)),
@@ -135,6 +136,15 @@ def from_dict(data: Mapping[str, Any], base: Path, where: str = "flowlang.toml")
         agents=agents, acd=acd_settings(queues, where),
         sim_agents=sim_agents(_table(_table(data, "simulator", where), "agents", where), where),
         caller_key_file=None if key_file is None else str((base / key_file).resolve()), path=where)
+
+
+def _rest(value: Any, where: str) -> str | None:
+    """`[ari] rest`: how REST requests travel (the events socket needs Asterisk 20.14/21.9/22.4+)."""
+    if value is None:
+        return None
+    if value not in ("http", "websocket"):
+        raise ConfigError(f'{where}: [ari] rest must be "http" or "websocket", not {value!r}')
+    return str(value)
 
 
 def absolute_sqlite(url: str, base: Path) -> str:

@@ -212,3 +212,13 @@ def test_redirects_are_not_followed_and_replies_are_capped():
     redirected, capped = asyncio.run(main())
     assert redirected[0] == 302 and [r[1] for r in api.requests] == ["/r", "/big"]
     assert capped[0] == 200 and capped[1] is None and "larger than 1000 bytes" in capped[2]
+
+
+def test_config_ari_rest_transport(tmp_path: Path):
+    assert load_config(None, env={}).ari_rest is None  # the driver picks: websocket to the simulator, else http
+    toml = tmp_path / "flowlang.toml"
+    toml.write_text('[ari]\nurl = "http://127.0.0.1:8088"\nrest = "websocket"\n', encoding="utf-8")
+    assert load_config(toml, env={}).ari_rest == "websocket"
+    toml.write_text('[ari]\nrest = "grpc"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r'\[ari\] rest must be "http" or "websocket"'):
+        load_config(toml, env={})
