@@ -81,6 +81,19 @@ def evolve(obj: Any, **changes: Any) -> Any:
     return new
 
 
+def scope_digest(values: Any) -> str:
+    """A stable, one-way name for a set of (name, secure value) pairs, in letters only (so that no
+    run of digits can look like a card number wherever a state is shown): SHA-256, hex digits
+    mapped to letters. Held in this process's memory only."""
+    import hashlib
+
+    text = "\x1f".join(f"{k}\x1e{v}" for k, v in sorted((str(k), str(v)) for k, v in values))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest().translate(_LETTERS)
+
+
+_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
 def masked(value: Any) -> str:
     """A secure value as shown anywhere it could be logged: one `*` per character."""
     return "*" * len(value) if isinstance(value, str) else "***"
@@ -164,6 +177,10 @@ class CallState:
     visits: int = 0
     agent_handled: bool = False
     secure_tries: FrozenMap = EMPTY  # secure collect node -> values entered in this call (PIN cap)
+    # secure collect node -> `scope_digest` of the other secure values in its scope (e.g. the card a
+    # PIN belongs to): the account that cross-call back-off counts strikes against
+    secure_scopes: FrozenMap = EMPTY
+    locked_scopes: frozenset[str] = frozenset()  # scope digests locked out when the call started
     ended: bool = False
     outcome: str | None = None
     meta: Mapping[str, Any] = field(default=EMPTY)  # reserved for drivers; the engine keeps it

@@ -48,9 +48,9 @@ class Side:
         self.proc = proc
 
     @classmethod
-    async def spawn(cls, url: str, time_scale: float) -> "Side":
+    async def spawn(cls, url: str, time_scale: float, rest: str) -> "Side":
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(SIDE), "--url", url, "--time-scale", str(time_scale),
+            sys.executable, str(SIDE), "--url", url, "--time-scale", str(time_scale), "--rest", rest,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**26)
         line = (await asyncio.wait_for(proc.stdout.readline(), 120)).strip()
         if line != b"ready":
@@ -93,11 +93,12 @@ def slope(points: list[tuple[float, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in points) / var if var else 0.0
 
 
-async def soak(rate: float, minutes: float, sample: float, time_scale: float, seed: int) -> dict:
+async def soak(rate: float, minutes: float, sample: float, time_scale: float, seed: int,
+               rest: str = "websocket") -> dict:
     sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(False))
     await sim.start()
     stamp_events(sim)
-    side = await Side.spawn(sim.base_url, time_scale)
+    side = await Side.spawn(sim.base_url, time_scale, rest)
     await sim.wait_connected(APP)
     loop, rng, outcome, tasks = asyncio.get_running_loop(), random.Random(seed), Counter(), set()
     samples, lags, duration = [], [], minutes * 60
@@ -171,13 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=float, default=15.0, help="seconds between samples (default 15)")
     parser.add_argument("--time-scale", type=float, default=1.0, help="real s per simulated s (default 1)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rest", choices=("websocket", "http"), default="websocket",
+                        help="the runtime's REST transport (default websocket, as bench/runtime)")
     args = parser.parse_args(argv)
     if args.rate <= 0 or args.minutes <= 0 or args.sample <= 0:
         parser.error("--rate, --minutes and --sample must be positive")
     print(f"command: python bench/soak/run.py --rate {args.rate:g} --minutes {args.minutes:g} "
-          f"--sample {args.sample:g} --time-scale {args.time_scale:g} --seed {args.seed}\n", flush=True)
+          f"--sample {args.sample:g} --time-scale {args.time_scale:g} --seed {args.seed} --rest {args.rest}\n", flush=True)
     started = time.time()
-    result = asyncio.run(soak(args.rate, args.minutes, args.sample, args.time_scale, args.seed))
+    result = asyncio.run(soak(args.rate, args.minutes, args.sample, args.time_scale, args.seed, args.rest))
     print(summarize(result, args.sample))
     print(f"\n(started {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(started))} UTC)")
     return 0

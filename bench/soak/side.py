@@ -50,6 +50,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--time-scale", type=float, default=1.0)
+    parser.add_argument("--rest", choices=("websocket", "http"), default="websocket")
     args = parser.parse_args()
     loop = asyncio.get_running_loop()
     lines: asyncio.Queue[str] = asyncio.Queue()
@@ -59,7 +60,7 @@ async def main() -> None:
             loop.call_soon_threadsafe(lines.put_nowait, line.strip())
         loop.call_soon_threadsafe(lines.put_nowait, "quit")
 
-    rt = await start_runtime(args.url, args.time_scale)
+    rt = await start_runtime(args.url, args.time_scale, rest=args.rest)
     lags: list[float] = []
     prober = loop.create_task(probe(lags))
     threading.Thread(target=reader, daemon=True).start()

@@ -138,7 +138,8 @@ class CallSession:
         self.server.queues.caller_gone(self.call_id)
         if self.state is not None and self.state.secure_tries:
             self.server.backoff.call_ended(self.started.caller, self.state.secure_tries,
-                                           self.rt.resources.settings.max_secure_attempts, self.clock.wall())
+                                           self.rt.resources.settings.max_secure_attempts, self.clock.wall(),
+                                           self.state.secure_scopes)
         transferred = self.end is not None and self.end.outcome == "transferred"
         if not (self.gone or self.left or self.hangup_sent or transferred):
             await self.rest(self.client.hangup(self.channel_id))

@@ -6,6 +6,7 @@ from flowlang import ir
 from runtime.expr import EvalError
 from runtime.nodes.asking import Ask, accepting, ask, best_match, failure, interrupt, wait
 from runtime.nodes.base import Behaviour, Ctx, secure_text
+from runtime.state import scope_digest
 
 DIGITS = "0123456789"
 
@@ -160,6 +161,12 @@ class Collect(Behaviour):
         unseen and the node takes `exhausted` (else the call ends with an error)."""
         tries = ctx.st.secure_tries.get(node.id, 0) + 1
         cap = ctx.res.settings.max_secure_attempts
+        frame = ctx.st.frames[-1]
+        others = [(name, frame.vars[name]) for name in frame.secrets if name != node.var and name in frame.vars]
+        scope = scope_digest(others) if others else None  # the account this entry belongs to, if any
+        if scope is not None and scope in ctx.st.locked_scopes:
+            ctx.log("secure_locked_out")  # too many failed entries for this account, from any caller
+            tries = cap + 1
         if tries > cap:
             ctx.log("secure_attempts_exceeded", limit=cap)
             if ctx.edge("exhausted") is not None:
@@ -167,7 +174,8 @@ class Collect(Behaviour):
             else:
                 ctx.fail(f"more than {cap} secure entries in one call")
             return False
-        ctx.update(secure_tries=ctx.st.secure_tries.set(node.id, tries))
+        scopes = ctx.st.secure_scopes if scope is None else ctx.st.secure_scopes.set(node.id, scope)
+        ctx.update(secure_tries=ctx.st.secure_tries.set(node.id, tries), secure_scopes=scopes)
         return True
 
 
