@@ -73,9 +73,10 @@ class Side:
             await self.proc.wait()
 
 
-async def one_call(sim: AriSimulator, n: int, outcome: Counter) -> None:
+async def one_call(sim: AriSimulator, n: int, outcome: Counter, callers: int = 0) -> None:
     try:
-        call = await sim.place_call(app=APP, caller=f"+86137{n:08d}", dialed="95555", timeout=30.0)
+        number = n % callers if callers else n  # a pool of repeat callers, or a new number each call
+        call = await sim.place_call(app=APP, caller=f"+86137{number:08d}", dialed="95555", timeout=30.0)
         await ScriptedCaller(menu_script(n), timeout=60.0).run(call)
         await call.wait_ended(30.0)
         outcome["completed"] += 1
@@ -94,7 +95,7 @@ def slope(points: list[tuple[float, float]]) -> float:
 
 
 async def soak(rate: float, minutes: float, sample: float, time_scale: float, seed: int,
-               rest: str = "websocket") -> dict:
+               rest: str = "websocket", callers: int = 0) -> dict:
     sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(False))
     await sim.start()
     stamp_events(sim)
@@ -115,7 +116,7 @@ async def soak(rate: float, minutes: float, sample: float, time_scale: float, se
             next_sample += sample
         if (delay := t0 + at - loop.time()) > 0:
             await asyncio.sleep(delay)
-        task = loop.create_task(one_call(sim, n, outcome))
+        task = loop.create_task(one_call(sim, n, outcome, callers))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
         n += 1
@@ -172,15 +173,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=float, default=15.0, help="seconds between samples (default 15)")
     parser.add_argument("--time-scale", type=float, default=1.0, help="real s per simulated s (default 1)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--callers", type=int, default=0,
+                        help="distinct caller numbers, reused in turn (default 0: a new number for every call)")
     parser.add_argument("--rest", choices=("websocket", "http"), default="websocket",
                         help="the runtime's REST transport (default websocket, as bench/runtime)")
     args = parser.parse_args(argv)
     if args.rate <= 0 or args.minutes <= 0 or args.sample <= 0:
         parser.error("--rate, --minutes and --sample must be positive")
     print(f"command: python bench/soak/run.py --rate {args.rate:g} --minutes {args.minutes:g} "
-          f"--sample {args.sample:g} --time-scale {args.time_scale:g} --seed {args.seed} --rest {args.rest}\n", flush=True)
+          f"--sample {args.sample:g} --time-scale {args.time_scale:g} --seed {args.seed} --rest {args.rest} --callers {args.callers}\n", flush=True)
     started = time.time()
-    result = asyncio.run(soak(args.rate, args.minutes, args.sample, args.time_scale, args.seed, args.rest))
+    result = asyncio.run(soak(args.rate, args.minutes, args.sample, args.time_scale, args.seed, args.rest,
+                                args.callers))
     print(summarize(result, args.sample))
     print(f"\n(started {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(started))} UTC)")
     return 0
