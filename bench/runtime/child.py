@@ -31,14 +31,16 @@ class Child:
             await self.proc.wait()
 
 
-async def spawn(url: str, time_scale: float, rest: str = "http") -> Child:
-    """Start serve.py on the simulator at `url`; return once its event socket is up."""
+async def spawn(url: str, time_scale: float, rest: str = "http", script: Path = SERVE,
+                limit: int = 2**16) -> Child:
+    """Start `script` (serve.py, or another runtime side with the same stdin/stdout protocol) on the
+    simulator at `url`; return once its event socket is up. `limit`: the longest stats line."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(SERVE), "--url", url, "--time-scale", str(time_scale), "--rest", rest,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        sys.executable, str(script), "--url", url, "--time-scale", str(time_scale), "--rest", rest,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=limit)
     line = (await asyncio.wait_for(proc.stdout.readline(), 120)).strip()
     if line != b"ready":
         proc.kill()
         await proc.wait()
-        raise RuntimeError(f"serve.py did not start: {line!r}")
+        raise RuntimeError(f"{script.name} did not start: {line!r}")
     return Child(proc)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import sys
@@ -34,43 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench" / "runtime"))
 
+import child  # noqa: E402
 from harness import APP, PASSWORD, USER, media, menu_script, pct, stamp_events  # noqa: E402
 from runtime.simulator import AriSimulator, ScriptedCaller  # noqa: E402
 
 SIDE = Path(__file__).resolve().parent / "side.py"
 EXPECTED = {"caller_hangup", "completed"}  # what a menu caller's record may end with
-
-
-class Side:
-    """side.py, driven over stdin/stdout."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-
-    @classmethod
-    async def spawn(cls, url: str, time_scale: float, rest: str) -> "Side":
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(SIDE), "--url", url, "--time-scale", str(time_scale), "--rest", rest,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**26)
-        line = (await asyncio.wait_for(proc.stdout.readline(), 120)).strip()
-        if line != b"ready":
-            proc.kill()
-            raise RuntimeError(f"side.py did not start: {line!r}")
-        return cls(proc)
-
-    async def stats(self) -> dict:
-        self.proc.stdin.write(b"stats\n")
-        await self.proc.stdin.drain()
-        return json.loads(await asyncio.wait_for(self.proc.stdout.readline(), 120))
-
-    async def close(self) -> None:
-        self.proc.stdin.write(b"quit\n")
-        await self.proc.stdin.drain()
-        try:
-            await asyncio.wait_for(self.proc.wait(), 60)
-        except asyncio.TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
 
 
 async def one_call(sim: AriSimulator, n: int, outcome: Counter, callers: int = 0) -> None:
@@ -99,7 +67,7 @@ async def soak(rate: float, minutes: float, sample: float, time_scale: float, se
     sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(False))
     await sim.start()
     stamp_events(sim)
-    side = await Side.spawn(sim.base_url, time_scale, rest)
+    side = await child.spawn(sim.base_url, time_scale, rest, script=SIDE, limit=2**26)
     await sim.wait_connected(APP)
     loop, rng, outcome, tasks = asyncio.get_running_loop(), random.Random(seed), Counter(), set()
     samples, lags, duration = [], [], minutes * 60
