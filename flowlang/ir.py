@@ -414,6 +414,13 @@ class Defaults:
     retries: int = 3
 
 
+class _NoEdges(dict):
+    """node id -> its out edges; a node with none gives () (and is not stored)."""
+
+    def __missing__(self, key: str) -> tuple:
+        return ()
+
+
 @dataclass(frozen=True)
 class Flow:
     """One compiled flow: metadata, declarations, nodes and edges."""
@@ -453,11 +460,12 @@ class Flow:
             for e in self.edges:
                 out.setdefault(e.source, []).append(e)
             idx = ({n.id: n for n in self.nodes}, {p.id: p for p in self.prompts},
-                   {k: tuple(v) for k, v in out.items()})
+                   _NoEdges((k, tuple(v)) for k, v in out.items()))
             object.__setattr__(self, "_idx", idx)
             # from now on flow.node(i) / flow.prompt(i) are plain dict lookups (the validator makes ~10⁵)
             object.__setattr__(self, "node", idx[0].__getitem__)
             object.__setattr__(self, "prompt", idx[1].__getitem__)
+            object.__setattr__(self, "out_edges", idx[2].__getitem__)
         return idx
 
     # -- JSON

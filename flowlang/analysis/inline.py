@@ -68,12 +68,60 @@ class FlowView:
     def pred(self) -> dict[Key, list[Key]]:
         """Each node's distinct predecessors."""
         if "pred" not in self.memo:
-            pred: dict[Key, list[Key]] = {u: [] for u in self.out}
-            for u, vs in self.succ.items():
+            keys = self.keys
+            self.memo["pred"] = {keys[v]: [keys[u] for u in us] for v, us in enumerate(self.ipred)}
+        return self.memo["pred"]
+
+    # The same graph over numbers 0..n-1 (`keys[i]` is node i, `num[key]` its number): the searches
+    # that visit every node index lists with these, instead of hashing nested-tuple keys each step.
+    @property
+    def keys(self) -> list[Key]:
+        if "keys" not in self.memo:
+            self.memo["keys"] = list(self.out)
+        return self.memo["keys"]
+
+    @property
+    def num(self) -> dict[Key, int]:
+        if "num" not in self.memo:
+            self.memo["num"] = {k: i for i, k in enumerate(self.keys)}
+        return self.memo["num"]
+
+    @property
+    def isucc(self) -> list[list[int]]:
+        """`succ` over node numbers."""
+        if "isucc" not in self.memo:
+            num = self.num
+            self.memo["isucc"] = [[num[v] for v in vs] for vs in self.succ.values()]
+        return self.memo["isucc"]
+
+    @property
+    def ipred(self) -> list[list[int]]:
+        """`pred` over node numbers."""
+        if "ipred" not in self.memo:
+            pred: list[list[int]] = [[] for _ in self.keys]
+            for u, vs in enumerate(self.isucc):
                 for v in vs:
                     pred[v].append(u)
-            self.memo["pred"] = pred
-        return self.memo["pred"]
+            self.memo["ipred"] = pred
+        return self.memo["ipred"]
+
+    def reach_mask(self, targets: Iterable[Key]) -> list[bool]:
+        """`mask[num[k]]` is True when some path from k reaches one of `targets` (the targets included)."""
+        targets = tuple(targets)
+        key = ("reach", targets)
+        if key not in self.memo:
+            num, pred = self.num, self.ipred
+            seen = [False] * len(pred)
+            todo = [num[t] for t in targets]
+            for t in todo:
+                seen[t] = True
+            while todo:
+                for v in pred[todo.pop()]:
+                    if not seen[v]:
+                        seen[v] = True
+                        todo.append(v)
+            self.memo[key] = seen
+        return self.memo[key]
 
     @property
     def reachable_ids(self) -> set[str]:
@@ -90,7 +138,7 @@ class FlowView:
         targets = tuple(targets)
         key = ("reaching", targets)
         if key not in self.memo:
-            self.memo[key] = set(bfs(self.pred, targets))
+            self.memo[key] = {k for k, ok in zip(self.keys, self.reach_mask(targets)) if ok}
         return self.memo[key]
 
     def simple(self, keep: Callable[[Key, Key, dict], bool] | None = None) -> nx.DiGraph:
@@ -171,6 +219,57 @@ def strongly_connected_order(succ: Mapping[Any, Iterable[Any]]) -> list[list[Any
                     while True:
                         w = stack.pop()
                         on.discard(w)
+                        comp.append(w)
+                        if w == v:
+                            break
+                    out.append(comp)
+    out.reverse()
+    return out
+
+
+def scc_order(succ: list[list[int]]) -> list[list[int]]:
+    """`strongly_connected_order` of a graph whose nodes are 0..n-1 (`succ[u]`: u's successors).
+
+    The same algorithm over lists: no hashing at all, about twice as fast on large flows.
+    """
+    n = len(succ)
+    index = [-1] * n
+    low = [0] * n
+    on = [False] * n
+    stack: list[int] = []
+    out: list[list[int]] = []
+    counter = 0
+    for root in range(n):
+        if index[root] >= 0:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on[root] = True
+        work = [(root, iter(succ[root]))]
+        while work:
+            v, it = work[-1]
+            for w in it:
+                if index[w] < 0:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on[w] = True
+                    work.append((w, iter(succ[w])))
+                    break
+                if on[w] and index[w] < low[v]:
+                    low[v] = index[w]
+            else:
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    if low[v] < low[u]:
+                        low[u] = low[v]
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on[w] = False
                         comp.append(w)
                         if w == v:
                             break

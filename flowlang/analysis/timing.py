@@ -14,7 +14,7 @@ from flowlang.source import Span
 
 from flowlang.analysis.inline import *  # noqa: F401,F403
 from flowlang.analysis.inline import (FlowView, Key, node_prompts, prompt_seconds,  # noqa: F401
-                                      strongly_connected_order, view)
+                                      scc_order, strongly_connected_order, view)
 
 # ---------------------------------------------------------------- worst-case time to an agent
 DIGIT_SECONDS = 0.5  # time to key one digit; counted up to TYPED_DIGITS digits per attempt
@@ -87,27 +87,29 @@ def node_seconds(flow: ir.Flow, node: ir.Node, lang: str, event: str = "",
     return cost(node, lambda ids: sum(seconds(flow.prompt(i), lang) for i in ids), flow, event)
 
 
-def _cost_memo(flow: ir.Flow, lang: str, seconds: Seconds) -> Callable[[str, str], float]:
-    """`node_seconds` of (node id, way out) in `lang`, each node, way out and prompt costed once."""
-    prompt_cost: dict[str, float] = {}
-    node_cost: dict[tuple[str, str], float] = {}
+class _PromptCosts(dict):
+    """prompt id -> seconds in one language, each prompt estimated on first use."""
 
-    def one(pid: str) -> float:
-        t = prompt_cost.get(pid)
-        if t is None:
-            t = prompt_cost[pid] = seconds(flow.prompt(pid), lang)
+    def __init__(self, flow: ir.Flow, lang: str, seconds: Seconds):
+        super().__init__()
+        self.flow, self.lang, self.seconds = flow, lang, seconds
+
+    def __missing__(self, pid: str) -> float:
+        t = self[pid] = self.seconds(self.flow.prompt(pid), self.lang)
         return t
 
-    def p(ids: tuple[str, ...]) -> float:
-        return one(ids[0]) if len(ids) == 1 else sum(map(one, ids))
+    def total(self, ids: tuple[str, ...]) -> float:
+        return self[ids[0]] if len(ids) == 1 else sum(map(self.__getitem__, ids))
 
-    def cost(nid: str, event: str) -> float:
-        t = node_cost.get((nid, event))
-        if t is None:
-            node = flow.node(nid)
-            f = NODE_COST.get(node.kind)
-            t = node_cost[nid, event] = 0.0 if f is None else f(node, p, flow, event)
-        return t
+
+def _cost_memo(flow: ir.Flow, lang: str, seconds: Seconds) -> Callable[[ir.Node, str], float]:
+    """`node_seconds` of (node, way out) in `lang`, each prompt costed once."""
+    p = _PromptCosts(flow, lang, seconds).total
+    get = NODE_COST.get
+
+    def cost(node: ir.Node, event: str) -> float:
+        f = get(node.kind)
+        return 0.0 if f is None else f(node, p, flow, event)
 
     return cost
 
@@ -128,51 +130,60 @@ def agent_times(flow: ir.Flow, seconds: Seconds = prompt_seconds) -> dict[str, A
     """
     fv = view(flow)
     humans = [k for k in fv.out if is_human(fv.node(k))]
-    human = set(humans)
-    # the view's edges as plain adjacency (paths stop at human nodes), with the events of each edge
-    # The costliest way out of u towards v: NODE_COST prices only `exhausted` and `failed` apart
-    # from the rest, and they never cost less than a choice (all retries; a failed transfer's wait).
-    # Only nodes from which a human can be reached lie on a path that ends at one.
-    useful = fv.reaching(humans)
-    events: dict[Key, dict[Key, str]] = {}
-    for u in useful:
-        out: dict[Key, str] = {}
-        if u not in human:
+    # Only nodes from which a human can be reached lie on a path that ends at one. They are
+    # numbered (in the view's order) so that the searches below index lists instead of hashing keys.
+    keys = [k for k, ok in zip(fv.keys, fv.reach_mask(humans)) if ok]
+    num = {k: i for i, k in enumerate(keys)}
+    human = [False] * len(keys)
+    for k in humans:
+        human[num[k]] = True
+    # Each edge u -> v once, with the way out that prices it: NODE_COST prices only `exhausted` and
+    # `failed` apart from the rest, and they never cost less than a choice (all retries; a failed
+    # transfer's wait). `special[u]`: v -> that event, for the few edges it applies to.
+    succ: list[list[int]] = []
+    special: list[dict[int, str] | None] = []
+    for i, u in enumerate(keys):
+        out: dict[int, str] = {}
+        if not human[i]:
             for v, ev, _ in fv.out[u]:
-                if v in useful and (v not in out or ev in EVENT_COSTS):
-                    out[v] = ev if ev in EVENT_COSTS else out.get(v, "")
-        events[u] = out
-    succ = {u: list(out) for u, out in events.items()}
-    order = strongly_connected_order(succ)
-    preds: dict[Key, list[Key]] = {u: [] for u in succ}
-    for u, out in succ.items():
-        for v in out:
+                j = num.get(v)
+                if j is not None and (j not in out or ev in EVENT_COSTS):
+                    out[j] = ev if ev in EVENT_COSTS else out.get(j, "")
+        succ.append(list(out))
+        special.append({j: ev for j, ev in out.items() if ev} or None)
+    order = scc_order(succ)
+    preds: list[list[int]] = [[] for _ in keys]
+    for u, vs in enumerate(succ):
+        for v in vs:
             preds[v].append(u)
+    roots = [False] * len(keys)
+    for k in fv.roots:
+        if k in num:
+            roots[num[k]] = True
+    nids = [k[1] for k in keys]
+    nodes = [fv.node(k) for k in keys]
     best: dict[str, AgentTime] = {}
-    roots = set(fv.roots)
     for lang in flow.languages:
         cost = _cost_memo(flow, lang, seconds)
-        weight: Weights = {}
-        for u, out in events.items():
-            if out:
-                base = cost(u[1], "")
-                for v, ev in out.items():
-                    weight[u, v] = cost(u[1], ev) if ev else base
-        arrive = _longest(succ, preds, order, roots, weight)
+        base = [cost(node, "") for node in nodes]
+        weights = Weights(base, {(u, v): cost(nodes[u], ev) for u, sp in enumerate(special) if sp
+                                 for v, ev in sp.items()})
+        arrive = _longest(succ, preds, order, roots, weights)
         for k in humans:
-            if k not in arrive:
+            h = num[k]
+            if arrive[h] is None:
                 continue
-            t, path, exact = arrive[k]
-            t += cost(k[1], "")
+            t, path, exact = arrive[h]
+            t += base[h]
             if k[1] not in best or t > best[k[1]].seconds:
-                best[k[1]] = AgentTime(k[1], t, tuple(p[1] for p in _unlink(path)), lang, exact)
+                best[k[1]] = AgentTime(k[1], t, tuple(nids[i] for i in _unlink(path)), lang, exact)
     return best
 
 
 Reach = tuple[float, Any, bool]  # (seconds on arrival, path to it as a linked list (node, rest), exact)
 
 
-def _unlink(path: Any) -> list[Key]:
+def _unlink(path: Any) -> list[Any]:
     """A linked path (v, (u, (… None))) as a list from the root: O(length), built once per report."""
     out = []
     while path is not None:
@@ -185,38 +196,57 @@ def _link(path: Any, nodes) -> Any:
     for v in nodes:
         path = (v, path)
     return path
-Weights = dict[tuple[Key, Key], float]
 
 
-def _longest(succ: dict[Key, list[Key]], preds: dict[Key, list[Key]], order: list[list[Key]],
-             roots: set[Key], weight: Weights) -> dict[Key, Reach]:
+@dataclass(frozen=True)
+class Weights:
+    """Seconds an edge u -> v adds: what u costs, or `special[u, v]` when it is left by `exhausted`/`failed`."""
+
+    base: list[float]
+    special: dict[tuple[int, int], float]
+
+    def __getitem__(self, edge: tuple[int, int]) -> float:
+        w = self.special.get(edge)
+        return self.base[edge[0]] if w is None else w
+
+
+def _longest(succ: list[list[int]], preds: list[list[int]], order: list[list[int]],
+             roots: list[bool], weight: Weights) -> list[Reach | None]:
     """The latest arrival at each node over simple paths, component by component (topological)."""
-    arrive: dict[Key, Reach] = {}
+    arrive: list[Reach | None] = [None] * len(succ)
+    base, special = weight.base, weight.special
     for members in order:
         if len(members) == 1:
-            (v,) = members
-            best: Reach | None = (0.0, (v, None), True) if v in roots else None
+            v = members[0]
+            # the latest predecessor; ties keep the first (the root's own start, then preds in order)
+            bt, bp = (0.0, -1) if roots[v] else (-1.0, -2)
             for p in preds[v]:
-                r = arrive.get(p)
-                if r is not None and p != v and (best is None or r[0] + weight[p, v] > best[0]):
-                    best = (r[0] + weight[p, v], (v, r[1]), r[2])
-            if best is None:
+                r = arrive[p]
+                if r is not None and p != v:
+                    w = special.get((p, v)) if special else None
+                    t = r[0] + (base[p] if w is None else w)
+                    if bp == -2 or t > bt:
+                        bt, bp = t, p
+            if bp == -2:
                 continue
+            best: Reach = (0.0, (v, None), True) if bp == -1 else (bt, (v, arrive[bp][1]), arrive[bp][2])
             if v not in succ[v]:
                 arrive[v] = best
                 continue
-            arrive.update(_loop_longest({v: [v]}, {v: best}, weight))
+            for u, r in _loop_longest({v: [v]}, {v: best}, weight).items():
+                arrive[u] = r
             continue
         inside = set(members)
-        entries: dict[Key, Reach] = {}
+        entries: dict[int, Reach] = {}
         for v in members:
             cands = [(arrive[p][0] + weight[p, v], (v, arrive[p][1]), arrive[p][2])
-                     for p in preds[v] if p not in inside and p in arrive]
-            cands += [(0.0, (v, None), True)] if v in roots else []
+                     for p in preds[v] if p not in inside and arrive[p] is not None]
+            cands += [(0.0, (v, None), True)] if roots[v] else []
             if cands:
                 entries[v] = max(cands, key=lambda r: r[0])
         adj = {u: [w for w in succ[u] if w in inside] for u in members}
-        arrive.update(_loop_longest(adj, entries, weight))
+        for u, r in _loop_longest(adj, entries, weight).items():
+            arrive[u] = r
     return arrive
 
 
@@ -224,8 +254,8 @@ class _Budget(Exception):
     """The search of one loop went past SCC_BUDGET."""
 
 
-def _loop_longest(adj: dict[Key, list[Key]], entries: dict[Key, Reach], weight: Weights) -> dict[Key, Reach]:
-    out: dict[Key, Reach] = {}
+def _loop_longest(adj: dict[int, list[int]], entries: dict[int, Reach], weight: Weights) -> dict[int, Reach]:
+    out: dict[int, Reach] = {}
     try:
         steps = [0]
         for a, (t0, path0, exact) in entries.items():
@@ -242,7 +272,7 @@ def _loop_longest(adj: dict[Key, list[Key]], entries: dict[Key, Reach], weight: 
         return out
 
 
-def _shortest_paths(adj: dict[Key, list[Key]], a: Key) -> dict[Key, list[Key]]:
+def _shortest_paths(adj: dict[int, list[int]], a: int) -> dict[int, list[int]]:
     """Breadth first: a shortest path from `a` to each node it reaches."""
     paths = {a: [a]}
     todo = deque([a])
@@ -255,7 +285,7 @@ def _shortest_paths(adj: dict[Key, list[Key]], a: Key) -> dict[Key, list[Key]]:
     return paths
 
 
-def _simple_paths(adj: dict[Key, list[Key]], a: Key, weight: Weights, steps: list[int]):
+def _simple_paths(adj: dict[int, list[int]], a: int, weight: Weights, steps: list[int]):
     """(end, seconds, path) for every simple path from `a` inside a loop, depth first."""
     path, on, acc = [a], {a}, [0.0]
     yield a, 0.0, (a,)

@@ -167,10 +167,10 @@ def no_path_to_human(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterato
         yield no_path_to_human.rule.diag("callers can never reach a human: no queue or human transfer is "
                                          "reachable in this flow", entry.origin)
         return
-    can = fv.reaching(humans)
+    can, num = fv.reach_mask(humans), fv.num
     before = _before_agent(fv)
-    stuck = by_position({fv.node(k) for k in before if is_interactive(fv.node(k)) and k not in can})
-    if fv.roots[0] not in can:
+    stuck = by_position({fv.node(k) for k in before if not can[num[k]] and is_interactive(fv.node(k))})
+    if not can[num[fv.roots[0]]]:
         yield no_path_to_human.rule.diag(f"from the entry `{entry.id}`, no path leads to a queue or a human "
                                          "transfer", entry.origin)
     elif stuck:
@@ -186,9 +186,9 @@ def _before_agent(fv) -> set[Key]:
     todo = list(fv.roots)
     while todo:
         u = todo.pop()
-        node = fv.node(u)
+        human = is_human(fv.node(u))
         for v, event, _ in fv.out[u]:
-            if is_human(node) and event not in ("overflow", "callback", "failed"):
+            if human and event not in ("overflow", "callback", "failed"):
                 continue
             if v not in seen:
                 seen.add(v)

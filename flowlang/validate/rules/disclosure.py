@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Any, Iterator
+from operator import attrgetter
+from typing import Any, Callable, Iterator
 
 from flowlang import ir
 from flowlang.analysis.graph import FlowGraph
@@ -80,56 +81,70 @@ def secret_kinds(text: str, _memo: dict[str, tuple[str, ...]] = {}) -> list[str]
 
 _NO_TEXT = frozenset({"bool", "int", "float", "Span", "int | None", "float | None", "bool | None",
                       "<class 'bool'>", "<class 'int'>", "<class 'float'>"})  # field types that hold no text
+# Fields that hold names, not free text: references to prompts and variables, keywords. Like node
+# ids (never scanned), they are identifiers the grammar checked, so no secret can hide in them.
+_NAMES = frozenset({"id", "origin", "prompts", "noinput_prompts", "nomatch_prompts", "invalid_prompts",
+                    "var", "mode", "strategy", "method", "event", "language", "type", "announce", "subflow"})
+# Keys of an expression tree that hold a literal or a sub-expression (the rest name variables,
+# lists, hours, operators and functions).
+_EXPR_TEXT = ("lit", "key", "args", "items", "get", "index")
 
 
-def _fields(cls: type, _memo: dict[type, tuple[str, ...]] = {}) -> tuple[str, ...]:  # noqa: B006 - a cache
-    names = _memo.get(cls)
-    if names is None:
+def _fields(cls: type, _memo: dict[type, Callable[[Any], tuple]] = {}) -> Callable[[Any], tuple]:  # noqa: B006
+    """A getter of the fields of a dataclass that may hold free text, last first (as `_strings` pushes them)."""
+    get = _memo.get(cls)
+    if get is None:
         fields = getattr(cls, "__dataclass_fields__", {})
-        names = _memo[cls] = tuple(n for n, f in fields.items()
-                                   if n not in ("id", "origin") and str(f.type) not in _NO_TEXT)
-    return names
+        names = tuple(n for n, f in fields.items() if n not in _NAMES and str(f.type) not in _NO_TEXT)[::-1]
+        get = _memo[cls] = (attrgetter(*names) if len(names) > 1 else
+                            (lambda v, g=attrgetter(names[0]): (g(v),)) if names else (lambda v: ()))
+    return get
 
 
 def _strings(value: Any) -> list[str]:
-    """Every string inside a node field, expression tree or tuple (depth first, in field order)."""
+    """Every free-text string inside a node, expression tree or tuple (depth first, in field order).
+
+    Identifiers (see `_NAMES`) and the names inside expressions are left out: only literals can
+    carry a secret.
+    """
     out: list[str] = []
     stack = [value]
-    pop, push, extend = stack.pop, stack.append, stack.extend
+    pop, extend, add = stack.pop, stack.extend, out.append
     while stack:
         v = pop()
         t = type(v)
         if t is str:
-            out.append(v)
+            add(v)
         elif t is tuple or t is list:
             extend(v[::-1])
         elif v is None or t is int or t is float or t is bool or t is Span:
             continue
         elif t is dict:
-            extend(list(v.values())[::-1])
+            if "lit" in v or "op" in v or "call" in v or "var" in v or "items" in v or "get" in v:
+                extend([v[k] for k in _EXPR_TEXT[::-1] if k in v])
+            else:
+                extend(list(v.values())[::-1])
         elif isinstance(v, str):
-            out.append(v)
+            add(v)
         elif isinstance(v, (tuple, list)):
             extend(v[::-1])
         else:
-            names = _fields(t)
-            for name in names[::-1]:
-                push(getattr(v, name))
+            extend(_fields(t)(v))
     return out
 
 
-def _literals(flow: ir.Flow) -> Iterator[tuple[str, list[str], Span]]:
-    """(what, texts, where) for every part of the flow whose literals could hold a secret."""
+def _literals(flow: ir.Flow) -> Iterator[tuple[tuple[str, str], list[str], Span]]:
+    """((kind, name), texts, where) for every part of the flow whose literals could hold a secret."""
     for n in flow.nodes:
-        yield f"{n.kind} {n.id!r}", _strings(n), n.origin
+        yield (n.kind, n.id), _strings(n), n.origin
     for p in flow.prompts:
-        yield f"prompt {p.id!r}", [t.text for t in p.texts] + [a for _, a in p.audio], p.origin
+        yield ("prompt", p.id), [t.text for t in p.texts] + [a for _, a in p.audio], p.origin
     for v in flow.variables:
-        yield f"variable {v.name!r}", _strings(v.default), v.origin
+        yield ("variable", v.name), _strings(v.default), v.origin
     for li in flow.lists:
-        yield f"list {li.name!r}", [li.path or "", *li.values], li.origin
+        yield ("list", li.name), [li.path or "", *li.values], li.origin
     for c in flow.campaigns:
-        yield f"campaign {c.name!r}", _strings(c), c.origin
+        yield ("campaign", c.name), _strings(c), c.origin
 
 
 def _header_secrets(flow: ir.Flow) -> Iterator[tuple[str, str, Span]]:
@@ -161,11 +176,14 @@ def secret_in_flow(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[
     found: dict[tuple[str, Span], list[str]] = {}
     for what, kind, where in _header_secrets(flow):
         found.setdefault((what, where), []).append(kind)
-    for what, texts, where in _literals(flow):
-        for text in dict.fromkeys(texts):
-            if not (seen := secret_kinds(text)):
+    parts = list(_literals(flow))
+    # each distinct literal is checked once; only the parts holding a flagged one are looked at again
+    flagged = {t: kinds for t in set().union(*(texts for _, texts, _ in parts)) if (kinds := secret_kinds(t))}
+    for what, texts, where in parts if flagged else ():
+        for text in texts:
+            if (seen := flagged.get(text)) is None:
                 continue
-            kinds = found.setdefault((what, where), [])
+            kinds = found.setdefault((f"{what[0]} {what[1]!r}", where), [])
             kinds.extend(k for k in seen if k not in kinds)
     for (what, where), kinds in found.items():
         listed = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} and {kinds[-1]}"

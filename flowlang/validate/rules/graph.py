@@ -16,7 +16,7 @@ from flowlang.diagnostics import Diagnostic, Severity
 from flowlang.validate.config import Config
 from flowlang.validate.registry import rule
 from flowlang.validate.rules._util import (FlowView, Key, by_position, caller_driven, cycle_through, expr_vars,
-                                           head_of, listing, names, returns_of, strongly_connected_order,
+                                           head_of, listing, names, returns_of, scc_order, strongly_connected_order,
                                            subflow_of, view)
 
 END_KINDS = ("hangup", "transfer", "queue", "return")
@@ -107,7 +107,7 @@ def trapped(fv: FlowView) -> set[Key]:
     """Reachable nodes from which no path reaches a hangup, transfer, queue or return."""
     if "trapped" not in fv.memo:
         ends = [k for k in fv.out if fv.node(k).kind in END_KINDS]
-        fv.memo["trapped"] = set(fv.out) - fv.reaching(ends)
+        fv.memo["trapped"] = {k for k, ok in zip(fv.keys, fv.reach_mask(ends)) if not ok}
     return fv.memo["trapped"]
 
 
@@ -189,22 +189,27 @@ def unbounded_loop(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[
     Best practice: count attempts and give up to an agent or a goodbye after a few.
     """
     fv = view(flow)
-    auto: dict[Key, list[Key]] = {}
+    num, keys = fv.num, fv.keys
+    iauto: list[list[int]] = []
     for u, es in fv.out.items():
         node = fv.node(u)
-        auto[u] = list(dict.fromkeys(v for v, event, _ in es if not caller_driven(node, event)))
+        iauto.append(list(dict.fromkeys(num[v] for v, event, _ in es if not caller_driven(node, event))))
     stuck = trapped(fv)
     reported: set[frozenset[str]] = set()
-    for order in strongly_connected_order(auto):
-        comp = set(order)
+    auto: dict[Key, list[Key]] = {}
+    for order in scc_order(iauto):
         k = order[0]
+        if len(order) == 1 and k not in iauto[k]:
+            continue
+        comp = {keys[i] for i in order}
         ids = frozenset(m[1] for m in comp)
-        if (len(comp) == 1 and k not in auto[k]) or comp <= stuck or ids in reported:
+        if comp <= stuck or ids in reported:
             continue
         if any(fv.node(m).kind == "queue" for m in comp) or counter_guarded(fv, comp):
             continue
         reported.add(ids)
         head = head_of(comp, fv)
+        auto.update((keys[i], [keys[j] for j in iauto[i]]) for i in order)
         loop = cycle_through(_subgraph(auto, comp), head)
         node = fv.node(loop[-2])
         span = fv.edge_origin(loop[-2], loop[-1], lambda d: not caller_driven(node, d["event"]))
