@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -61,7 +62,8 @@ class FlowView:
     def succ(self) -> dict[Key, list[Key]]:
         """Each node's distinct successors, in source order."""
         if "succ" not in self.memo:
-            self.memo["succ"] = {u: list(dict.fromkeys(v for v, _, _ in es)) for u, es in self.out.items()}
+            keys = self.keys
+            self.memo["succ"] = {keys[u]: [keys[v] for v in vs] for u, vs in enumerate(self.isucc)}
         return self.memo["succ"]
 
     @property
@@ -91,7 +93,7 @@ class FlowView:
         """`succ` over node numbers."""
         if "isucc" not in self.memo:
             num = self.num
-            self.memo["isucc"] = [[num[v] for v in vs] for vs in self.succ.values()]
+            self.memo["isucc"] = [[num[v] for v in dict.fromkeys(v for v, _, _ in es)] for es in self.out.values()]
         return self.memo["isucc"]
 
     @property
@@ -316,21 +318,31 @@ def roots(flow: ir.Flow) -> tuple[str, ...]:
 
 
 def build_view(flow: ir.Flow) -> FlowView:
-    """Walk from the roots, inlining each called subflow under the call node's id."""
+    """Walk from the roots, inlining each called subflow under the call node's id.
+
+    Nodes are numbered in the order the walk first meets them (`FlowView.keys`), which is also the
+    order it expands them, so each node's numbered successors (`isucc`) come out of the same pass.
+    """
     subs = {s.name: s for s in flow.subflows}
     ids = {n.id for n in flow.nodes}
     start = tuple(((), r) for r in roots(flow))
     out: dict[Key, Out] = {k: [] for k in start}
-    todo = deque(start)
-    while todo:
-        key = todo.popleft()
+    keys = list(start)
+    num = {k: i for i, k in enumerate(keys)}
+    isucc: list[list[int]] = []
+    for key in keys:  # grows while it is walked: breadth first
         edges = _out(flow, subs, ids, key, len(out) < MAX_VIEW_NODES)
         out[key] = edges
+        nxt = []
         for target, _, _ in edges:
-            if target not in out:
+            j = num.get(target)
+            if j is None:
+                j = num[target] = len(keys)
+                keys.append(target)
                 out[target] = []
-                todo.append(target)
-    return FlowView(flow, out, start)
+            nxt.append(j)
+        isucc.append(list(dict.fromkeys(nxt)) if len(nxt) > 1 else nxt)
+    return FlowView(flow, out, start, {"keys": keys, "num": num, "isucc": isucc})
 
 
 def _out(flow: ir.Flow, subs: dict, ids: set[str], key: Key, expand: bool):
@@ -406,14 +418,24 @@ def expr_vars(expr: Any) -> set[str]:
 
 
 # ---------------------------------------------------------------- prompts
+_PROMPT_FIELDS = ("prompts", "noinput_prompts", "nomatch_prompts", "invalid_prompts")
+_PROMPT_GETTERS: dict[type, Callable[[ir.Node], tuple]] = {}
+
+
 def node_prompts(node: ir.Node) -> tuple[str, ...]:
     """Every prompt a node may play (main, noinput, nomatch/invalid, survey questions)."""
-    out: list[str] = []
-    for attr in ("prompts", "noinput_prompts", "nomatch_prompts", "invalid_prompts"):
-        out.extend(getattr(node, attr, ()))
+    get = _PROMPT_GETTERS.get(type(node))
+    if get is None:
+        fields = getattr(type(node), "__dataclass_fields__", {})
+        names = [a for a in _PROMPT_FIELDS if a in fields]
+        get = _PROMPT_GETTERS[type(node)] = (
+            (lambda n: ()) if not names else (lambda n, a=names[0]: (getattr(n, a),)) if len(names) == 1
+            else operator.attrgetter(*names))
+    groups = get(node)
+    out = [p for g in groups for p in g]
     for q in getattr(node, "questions", ()):
         out.extend(q.prompts)
-    return tuple(dict.fromkeys(out))
+    return tuple(dict.fromkeys(out)) if len(out) > 1 else tuple(out)
 
 
 def is_inline(prompt_id: str) -> bool:

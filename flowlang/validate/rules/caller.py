@@ -92,22 +92,25 @@ def too_many_options(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterato
 
 
 # ---------------------------------------------------------------- FL303
-def menu_depths(flow: ir.Flow) -> dict[Key, tuple[int, Key | None]]:
-    """For each node of the view: menus on the path with the fewest menus from a root, and the
-    predecessor on that path (0-1 breadth-first search)."""
+def menu_depths(flow: ir.Flow) -> tuple[list[int], list[int]]:
+    """For each node of the view (by number): menus on the path with the fewest menus from a root,
+    and the predecessor on that path (-1 for a root, and depth -1 for none) — a 0-1 breadth-first search."""
     fv = view(flow)
-    cost = {k: int(isinstance(fv.node(k), ir.MenuNode)) for k in fv.out}
-    succ = fv.succ
-    best: dict[Key, tuple[int, Key | None]] = {r: (cost[r], None) for r in fv.roots}
-    todo = deque(fv.roots)
+    keys, succ = fv.keys, fv.isucc
+    cost = [int(isinstance(fv.node(k), ir.MenuNode)) for k in keys]
+    depth, parent = [-1] * len(keys), [-1] * len(keys)
+    todo = deque(fv.num[r] for r in fv.roots)
+    for r in todo:
+        depth[r] = cost[r]
     while todo:
         u = todo.popleft()
+        du = depth[u]
         for v in succ[u]:
-            d = best[u][0] + cost[v]
-            if v not in best or d < best[v][0]:
-                best[v] = (d, u)
+            d = du + cost[v]
+            if depth[v] < 0 or d < depth[v]:
+                depth[v], parent[v] = d, u
                 (todo.append if cost[v] else todo.appendleft)(v)
-    return best
+    return depth, parent
 
 
 @rule("FL303", "caller.menu_too_deep", Severity.WARNING,
@@ -122,19 +125,21 @@ def menu_too_deep(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[D
     or press 0 at every level.
     Best practice: three or four levels at most; shortcuts by speech for frequent tasks.
     """
-    depth = menu_depths(flow)
+    depth, parent = menu_depths(flow)
     fv = view(flow)
+    keys = fv.keys
     done: set[str] = set()
     limit = config.max_menu_depth
-    for k, (d, _) in sorted(depth.items(), key=lambda kv: kv[1][0]):
+    for i, d in enumerate(depth):
+        k = keys[i]
         if d != limit + 1 or k[1] in done or not isinstance(fv.node(k), ir.MenuNode):
             continue
         done.add(k[1])
-        chain, cur = [], k
-        while cur is not None:
-            if isinstance(fv.node(cur), ir.MenuNode):
-                chain.append(cur[1])
-            cur = depth[cur][1]
+        chain, cur = [], i
+        while cur >= 0:
+            if isinstance(fv.node(keys[cur]), ir.MenuNode):
+                chain.append(keys[cur][1])
+            cur = parent[cur]
         yield menu_too_deep.rule.diag(f"menu `{k[1]}` is {d} menus deep (limit {limit}): {names(reversed(chain))}",
                                       fv.node(k).origin)
 

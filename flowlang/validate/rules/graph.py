@@ -39,13 +39,17 @@ def unreachable_node(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterato
     if not fv.roots:
         return
     seen = fv.reachable_ids
-    unused = [s for s in flow.subflows if not any(subflow_of(i) == s.name for i in seen)]
+    called = {subflow_of(i) for i in seen if "." in i} if flow.subflows else set()
+    unused = [s for s in flow.subflows if s.name not in called]
     for s in unused:
         yield unreachable_node.rule.diag(f"subflow `{s.name}` is never called from a reachable node", s.origin,
                                          hint="call it with `call NAME { subflow " + s.name + " }`, or delete it")
     skip = {s.name for s in unused}
+    lost = [n.id for n in flow.nodes if n.id not in seen and subflow_of(n.id) not in skip]
+    if not lost:
+        return
     g = nx.DiGraph()
-    g.add_nodes_from(n.id for n in flow.nodes if n.id not in seen and subflow_of(n.id) not in skip)
+    g.add_nodes_from(lost)
     g.add_edges_from((e.source, e.target) for e in flow.edges if e.source in g and e.target in g)
     cond = nx.condensation(g)
     where = "the entry or a campaign's entry" if flow.campaigns else "the entry"

@@ -5,6 +5,7 @@ Secrets in flow text and callers' phone numbers (FL504, FL505, FL509) are in `di
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import socket
@@ -35,6 +36,7 @@ class Url:
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)")
 
 
+@functools.lru_cache(maxsize=4096)  # flows repeat a few hosts in many fetches
 def split_url(template: str) -> Url | None:
     """Scheme, host and port of an absolute URL template; None when it is not absolute."""
     m = _URL.match(template.strip())
@@ -49,6 +51,7 @@ def split_url(template: str) -> Url | None:
     return Url(m.group(1).lower(), host.lower().rstrip("."), port)
 
 
+@functools.lru_cache(maxsize=4096)
 def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The address a host names literally, including the short/decimal/hex IPv4 forms (127.1, 0x7f000001)."""
     try:
@@ -95,10 +98,10 @@ def host_allowed(url: Url, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def _fetches(flow: ir.Flow) -> Iterator[tuple[ir.FetchNode, Url | None]]:
-    for n in flow.nodes:
-        if isinstance(n, ir.FetchNode):
-            yield n, split_url(n.url)
+@per_flow
+def _fetches(flow: ir.Flow) -> list[tuple[ir.FetchNode, Url | None]]:
+    """Each fetch node with its URL split (several rules read them)."""
+    return [(n, split_url(n.url)) for n in flow.nodes if isinstance(n, ir.FetchNode)]
 
 
 @rule("FL501", "security.http_host_not_allowed", Severity.ERROR,
