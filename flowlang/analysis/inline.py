@@ -107,6 +107,21 @@ class FlowView:
             self.memo["ipred"] = pred
         return self.memo["ipred"]
 
+    @property
+    def nodes(self) -> list[ir.Node]:
+        """The IR node of each numbered node."""
+        if "nodes" not in self.memo:
+            node = self.flow.node
+            self.memo["nodes"] = [node(k[1]) for k in self.keys]
+        return self.memo["nodes"]
+
+    @property
+    def humans(self) -> list[Key]:
+        """The queues and human transfers of the view, in walk order."""
+        if "humans" not in self.memo:
+            self.memo["humans"] = [k for k, n in zip(self.keys, self.nodes) if is_human(n)]
+        return self.memo["humans"]
+
     def reach_mask(self, targets: Iterable[Key]) -> list[bool]:
         """`mask[num[k]]` is True when some path from k reaches one of `targets` (the targets included)."""
         targets = tuple(targets)

@@ -129,7 +129,7 @@ def agent_times(flow: ir.Flow, seconds: Seconds = prompt_seconds) -> dict[str, A
     path, and past SCC_BUDGET bounded by the cost of the whole component instead.
     """
     fv = view(flow)
-    humans = [k for k in fv.out if is_human(fv.node(k))]
+    humans = fv.humans
     # Only nodes from which a human can be reached lie on a path that ends at one. They are
     # numbered (in the view's order) so that the searches below index lists instead of hashing keys.
     keys = [k for k, ok in zip(fv.keys, fv.reach_mask(humans)) if ok]
@@ -161,7 +161,7 @@ def agent_times(flow: ir.Flow, seconds: Seconds = prompt_seconds) -> dict[str, A
         if k in num:
             roots[num[k]] = True
     nids = [k[1] for k in keys]
-    nodes = [fv.node(k) for k in keys]
+    nodes = [fv.nodes[fv.num[k]] for k in keys]
     best: dict[str, AgentTime] = {}
     for lang in flow.languages:
         cost = _cost_memo(flow, lang, seconds)

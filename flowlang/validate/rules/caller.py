@@ -164,7 +164,7 @@ def no_path_to_human(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterato
     if not fv.roots:
         return
     entry = flow.node(fv.roots[0][1])
-    humans = [k for k in fv.out if is_human(fv.node(k))]
+    humans = fv.humans
     if not humans:
         if flow.campaigns and all(c.mode == "agentless" for c in flow.campaigns) \
                 and not any(is_human(n) for n in flow.nodes):
@@ -172,10 +172,11 @@ def no_path_to_human(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterato
         yield no_path_to_human.rule.diag("callers can never reach a human: no queue or human transfer is "
                                          "reachable in this flow", entry.origin)
         return
-    can, num = fv.reach_mask(humans), fv.num
+    can = fv.reach_mask(humans)
     before = _before_agent(fv)
-    stuck = by_position({fv.node(k) for k in before if not can[num[k]] and is_interactive(fv.node(k))})
-    if not can[num[fv.roots[0]]]:
+    nodes = fv.nodes
+    stuck = by_position({nodes[i] for i, b in enumerate(before) if b and not can[i] and is_interactive(nodes[i])})
+    if not can[fv.num[fv.roots[0]]]:
         yield no_path_to_human.rule.diag(f"from the entry `{entry.id}`, no path leads to a queue or a human "
                                          "transfer", entry.origin)
     elif stuck:
@@ -185,18 +186,22 @@ def no_path_to_human(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterato
             related=tuple(("no way to a human from here", n.origin) for n in stuck[:3]))
 
 
-def _before_agent(fv) -> set[Key]:
-    """Nodes reachable without having talked to an agent (a queue's `after ->` is not followed)."""
-    seen = set(fv.roots)
-    todo = list(fv.roots)
+def _before_agent(fv) -> list[bool]:
+    """By node number: reachable without having talked to an agent (a queue's `after ->` is not followed)."""
+    keys, num, succ, nodes = fv.keys, fv.num, fv.isucc, fv.nodes
+    seen = [False] * len(keys)
+    todo = [num[r] for r in fv.roots]
+    for r in todo:
+        seen[r] = True
     while todo:
         u = todo.pop()
-        human = is_human(fv.node(u))
-        for v, event, _ in fv.out[u]:
-            if human and event not in ("overflow", "callback", "failed"):
-                continue
-            if v not in seen:
-                seen.add(v)
+        if is_human(nodes[u]):
+            nxt = [num[v] for v, event, _ in fv.out[keys[u]] if event in ("overflow", "callback", "failed")]
+        else:
+            nxt = succ[u]
+        for v in nxt:
+            if not seen[v]:
+                seen[v] = True
                 todo.append(v)
     return seen
 

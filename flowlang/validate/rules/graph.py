@@ -20,6 +20,7 @@ from flowlang.validate.rules._util import (FlowView, Key, by_position, caller_dr
                                            subflow_of, view)
 
 END_KINDS = ("hangup", "transfer", "queue", "return")
+CALLER_DRIVEN_KINDS = frozenset({"menu", "collect", "language"})  # the only kinds `caller_driven` accepts edges of
 
 
 # ---------------------------------------------------------------- FL201
@@ -110,7 +111,7 @@ def dead_end(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[Diagno
 def trapped(fv: FlowView) -> set[Key]:
     """Reachable nodes from which no path reaches a hangup, transfer, queue or return."""
     if "trapped" not in fv.memo:
-        ends = [k for k in fv.out if fv.node(k).kind in END_KINDS]
+        ends = [k for k, n in zip(fv.keys, fv.nodes) if n.kind in END_KINDS]
         fv.memo["trapped"] = {k for k, ok in zip(fv.keys, fv.reach_mask(ends)) if not ok}
     return fv.memo["trapped"]
 
@@ -195,9 +196,10 @@ def unbounded_loop(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[
     fv = view(flow)
     num, keys = fv.num, fv.keys
     iauto: list[list[int]] = []
-    for u, es in fv.out.items():
-        node = fv.node(u)
-        iauto.append(list(dict.fromkeys(num[v] for v, event, _ in es if not caller_driven(node, event))))
+    for u, (node, vs) in enumerate(zip(fv.nodes, fv.isucc)):
+        if node.kind in CALLER_DRIVEN_KINDS:
+            vs = list(dict.fromkeys(num[v] for v, event, _ in fv.out[keys[u]] if not caller_driven(node, event)))
+        iauto.append(vs)
     stuck = trapped(fv)
     reported: set[frozenset[str]] = set()
     auto: dict[Key, list[Key]] = {}
