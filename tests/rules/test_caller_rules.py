@@ -250,3 +250,30 @@ def test_rule_docs_have_anti_pattern_and_best_practice() -> None:
                  "too_many_retries", "no_retry", "single_choice_menu"):
         r = getattr(caller, name).rule
         assert r.summary and r.hint and "Anti-pattern:" in r.doc and "Best practice:" in r.doc, r.code
+
+
+TIED = """menu start {
+  say "Press 1 or 2."
+""" + "".join(f"  key {i} -> {w}\n" for i, w in ((1, "left"), (2, "right"))) + """  timeout 5s
+  retries 1
+  exhausted -> agents
+}
+""" + "".join(f'play {w} {{\n  say "Same length."\n  -> join\n}}\n' for w in ("left", "right")) + """play join {
+  say "Joined."
+  -> agents
+}
+""" + QUEUE
+
+
+def test_worst_path_between_equal_ways_does_not_depend_on_the_hash_seed() -> None:
+    """Ties are broken by walk order, not by set order (which changes with PYTHONHASHSEED)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from tests.rules.test_caller_rules import TIED, compile_flow, ten; "
+            "from flowlang.validate.rules import _util; "
+            "print(_util.agent_times(compile_flow(TIED), ten)['agents'].path)")
+    paths = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3", "4")}
+    assert paths == {"('start', 'left', 'join', 'agents')\n"}
