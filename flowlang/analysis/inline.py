@@ -197,58 +197,17 @@ def bfs(adj: Mapping[Any, Iterable[Any]], starts: Iterable[Any]) -> dict[Any, in
 def strongly_connected_order(succ: Mapping[Any, Iterable[Any]]) -> list[list[Any]]:
     """The strongly connected components of a graph given as adjacency lists, in topological order.
 
-    Tarjan's algorithm, iterative (no recursion limit on long chains), in O(nodes + edges).
+    Tarjan's algorithm, iterative (no recursion limit on long chains), in O(nodes + edges): the
+    nodes are numbered, then `scc_order` runs over lists.
     """
-    index: dict[Any, int] = {}
-    low: dict[Any, int] = {}
-    on: set[Any] = set()
-    stack: list[Any] = []
-    out: list[list[Any]] = []
-    counter = 0
-    for root in succ:
-        if root in index:
-            continue
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on.add(root)
-        work = [(root, iter(succ[root]))]
-        while work:
-            v, it = work[-1]
-            for w in it:
-                if w not in index:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on.add(w)
-                    work.append((w, iter(succ[w])))
-                    break
-                if w in on and index[w] < low[v]:
-                    low[v] = index[w]
-            else:
-                work.pop()
-                if work:
-                    u = work[-1][0]
-                    if low[v] < low[u]:
-                        low[u] = low[v]
-                if low[v] == index[v]:
-                    comp = []
-                    while True:
-                        w = stack.pop()
-                        on.discard(w)
-                        comp.append(w)
-                        if w == v:
-                            break
-                    out.append(comp)
-    out.reverse()
-    return out
+    nodes = list(succ)
+    num = {u: i for i, u in enumerate(nodes)}
+    return [[nodes[i] for i in comp] for comp in scc_order([[num[v] for v in succ[u]] for u in nodes])]
 
 
 def scc_order(succ: list[list[int]]) -> list[list[int]]:
-    """`strongly_connected_order` of a graph whose nodes are 0..n-1 (`succ[u]`: u's successors).
-
-    The same algorithm over lists: no hashing at all, about twice as fast on large flows.
-    """
+    """The strongly connected components of a graph whose nodes are 0..n-1 (`succ[u]`: u's
+    successors), in topological order. Tarjan's algorithm, iterative, over lists (no hashing)."""
     n = len(succ)
     index = [-1] * n
     low = [0] * n
