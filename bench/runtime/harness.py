@@ -59,13 +59,7 @@ def media(hold: bool) -> MediaCatalog:
 
 def stamp_events(sim: AriSimulator) -> None:
     """Make the simulator add its publish time to every event it sends."""
-    hub = sim.hub
-    publish = hub.publish
-
-    def stamped(apps: Any, type_: str, fields: dict[str, Any]) -> None:
-        publish(apps, type_, {**fields, STAMP: time.perf_counter()})
-
-    hub.publish = stamped  # type: ignore[method-assign]
+    sim.hub.probe_field = STAMP
 
 
 @dataclass
@@ -142,20 +136,28 @@ def menu_script(seed: int) -> list[tuple[Any, ...]]:
 
     Language (1 zh-CN / 2 en-US) → main menu → accounts (1) or cards (2); a third go back with
     `*` and pick cards; everyone listens a little and hangs up. Keys come 1–3 s into each
-    prompt (barge-in), as callers who know the menu do."""
+    prompt (barge-in), as callers who know the menu do: each key (and the hang-up) is scheduled
+    when its prompt starts (`("after", pause, …)`), so a caller's task wakes once per prompt."""
     rng = random.Random(seed)
 
-    def think() -> tuple[str, float]:
-        return ("wait", rng.uniform(1.0, 3.0))
+    def pause() -> float:
+        return rng.uniform(1.0, 3.0)
 
-    steps: list[tuple[Any, ...]] = [("wait_prompt", "language_menu", 60.0), think(),
-                                    ("press", "1" if rng.random() < 0.8 else "2"),
-                                    ("wait_prompt", "main_menu", 60.0), think()]
+    def key(seconds: float, digit: str, prompt: str) -> list[tuple[Any, ...]]:
+        return [("after", seconds, "press", digit), ("wait_prompt", prompt, 60.0)]
+
+    steps: list[tuple[Any, ...]] = [("wait_prompt", "language_menu", 60.0)]
+    first = pause()
+    steps += key(first, "1" if rng.random() < 0.8 else "2", "main_menu")
+    thought = pause()
     if rng.random() < 0.6:
-        steps += [("press", "1"), ("wait_prompt", "accounts_menu", 60.0), think()]
+        steps += key(thought, "1", "accounts_menu")
+        thought = pause()
         if rng.random() < 0.3:
-            steps += [("press", "*"), ("wait_prompt", "main_menu", 60.0), think(),
-                      ("press", "2"), ("wait_prompt", "cards_menu", 60.0), think()]
+            steps += key(thought, "*", "main_menu")
+            steps += key(pause(), "2", "cards_menu")
+            thought = pause()
     else:
-        steps += [("press", "2"), ("wait_prompt", "cards_menu", 60.0), think()]
-    return steps + [("hangup",)]
+        steps += key(thought, "2", "cards_menu")
+        thought = pause()
+    return steps + [("after", thought, "hangup")]

@@ -12,6 +12,10 @@ A script is a list of steps (durations in simulated seconds, timeouts in real se
 | ("expect", kind[, text[, timeout]]) | wait for any transcript entry of that kind (optionally containing text) |
 | ("wait_end"[, timeout]) | wait until the call is over |
 | ("hangup",) | hang up |
+| ("after", seconds, "press", digits[, between]) / ("after", seconds, "hangup") | press keys, or hang up, that many seconds from now and go on at once (type-ahead: the next step may already wait for the prompt the keys lead to) |
+
+    steps = [("wait_prompt", "language_menu"), ("after", 1.5, "press", "1"),
+             ("wait_prompt", "main_menu"), ("after", 2.0, "hangup")]
 """
 
 from __future__ import annotations
@@ -85,6 +89,17 @@ async def _hangup(call: SimCall, cursor: int, args: Sequence[Any], timeout: floa
     return cursor
 
 
+async def _after(call: SimCall, cursor: int, args: Sequence[Any], timeout: float) -> int:
+    seconds, action, *rest = args
+    if action == "press":
+        call.press_later(float(seconds), str(rest[0]), float(rest[1]) if len(rest) > 1 else 0.1)
+    elif action == "hangup":
+        call.hang_up_later(float(seconds))
+    else:
+        raise ValueError(f"'after' schedules 'press' or 'hangup', not {action!r}")
+    return cursor
+
+
 STEPS: dict[str, Callable[[SimCall, int, Sequence[Any], float], Awaitable[int]]] = {
     "wait_prompt": _wait_prompt,
     "press": _press,
@@ -94,6 +109,7 @@ STEPS: dict[str, Callable[[SimCall, int, Sequence[Any], float], Awaitable[int]]]
     "expect": _expect,
     "wait_end": _wait_end,
     "hangup": _hangup,
+    "after": _after,
 }
 
 

@@ -38,6 +38,16 @@ Entry = tuple[Any, ...]
 Predicate = Callable[[Entry], bool]
 
 
+def _settle(future: asyncio.Future[Any], value: Any) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+def _expire(future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_exception(asyncio.TimeoutError())
+
+
 class CallEnded(RuntimeError):
     """The call is over; the party can no longer act on it."""
 
@@ -63,6 +73,7 @@ class SimCall:
         self._waiters: list[tuple[Predicate, int, asyncio.Future[int]]] = []
         self._ended = asyncio.get_running_loop().create_future()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._idlers: set[asyncio.Future[bool]] = set()  # idle() calls: False when the call ends
         channel.call = self
 
     def __repr__(self) -> str:
@@ -81,9 +92,11 @@ class SimCall:
     # ---- recording what happens --------------------------------------------------------
     def note(self, kind: str, *data: Any) -> None:
         """Append a transcript entry and wake the waiters it satisfies (used by the switch)."""
-        entry: Entry = (kind, *data, round(self.clock_seconds, 3))
+        entry: Entry = (kind, *data, round(self._sw.clock.now() - self._t0, 3))
         index = len(self.transcript)
         self.transcript.append(entry)
+        if not self._waiters:
+            return
         for waiter in list(self._waiters):
             predicate, since, future = waiter
             if index >= since and not future.done() and predicate(entry):
@@ -99,6 +112,8 @@ class SimCall:
         self.note("hangup", by, cause)
         if not self._ended.done():
             self._ended.set_result(cause)
+        for future in self._idlers:
+            _settle(future, False)
 
     def run(self, work: Awaitable[Any] | None) -> None:
         """Keep a background coroutine (e.g. an agent's on_answer) alive with the call."""
@@ -125,19 +140,22 @@ class SimCall:
     async def wait_for_index(self, predicate: Predicate, timeout: float = 5.0, *,
                              since: int = 0) -> int:
         """Index of the first entry at or after `since` that matches, waiting up to `timeout`."""
-        for index in range(since, len(self.transcript)):
-            if predicate(self.transcript[index]):
+        transcript = self.transcript
+        for index in range(since, len(transcript)):
+            if predicate(transcript[index]):
                 return index
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         waiter = (predicate, since, future)
         self._waiters.append(waiter)
+        timer = self._sw.clock.call_real_later(timeout, _expire, future)
         try:
-            return await asyncio.wait_for(future, timeout)
+            return await future
         except asyncio.TimeoutError:
             tail = self.transcript[-6:]
             raise TimeoutError(f"no matching transcript entry within {timeout} s; "
                                f"last entries: {tail}") from None
         finally:
+            timer.cancel()
             self._waiters.remove(waiter)
 
     async def wait_for(self, predicate: Predicate, timeout: float = 5.0, *,
@@ -147,6 +165,8 @@ class SimCall:
 
     async def wait_ended(self, timeout: float = 5.0) -> int | None:
         """Wait until the call is over; returns the hang-up cause."""
+        if self._ended.done():
+            return self.hangup_cause
         await asyncio.wait_for(asyncio.shield(self._ended), timeout)
         return self.hangup_cause
 
@@ -154,8 +174,14 @@ class SimCall:
         """Wait a simulated duration; returns early (False) if the call ends meanwhile."""
         if self.ended:
             return False
-        done, _ = await asyncio.wait({self._ended}, timeout=self._sw.clock.to_real(seconds))
-        return not done
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        timer = self._sw.clock.call_later(seconds, _settle, future, True)
+        self._idlers.add(future)
+        try:
+            return await future
+        finally:
+            timer.cancel()
+            self._idlers.discard(future)
 
     # ---- acting ------------------------------------------------------------------------
     async def press(self, digits: str, between: float = 0.1, duration: float = 0.1) -> None:
@@ -167,6 +193,25 @@ class SimCall:
             duration_ms=int(duration * 1000),
             deliver=lambda digit, ms: self._sw.dtmf_received(self.channel, digit, ms))
         await self.idle(seconds)
+
+    def press_later(self, seconds: float, digits: str, between: float = 0.1,
+                    duration: float = 0.1) -> None:
+        """Press keys `seconds` (simulated) from now without waiting: the caller who knows the
+        menu types ahead. The digits arrive exactly as press() after idle(seconds) would send
+        them; nothing is sent if the call ends first."""
+        if self.ended:
+            raise CallEnded(f"{self.channel.name} has ended")
+        self._sw.schedule_dtmf(
+            self.channel, digits, direction="in", before_ms=round(seconds * 1000),
+            between_ms=int(between * 1000), duration_ms=int(duration * 1000),
+            deliver=lambda digit, ms: self._sw.dtmf_received(self.channel, digit, ms))
+
+    def hang_up_later(self, seconds: float, cause: int = 16) -> None:
+        """Hang up `seconds` (simulated) from now without waiting (unless the call ends first)."""
+        if self.ended:
+            raise CallEnded(f"{self.channel.name} has ended")
+        self._sw.schedule(self.channel, seconds, self._sw.hangup, self.channel, cause=cause,
+                          by="caller")
 
     async def speak(self, seconds: float | None = None, text: str = "", *,
                     audio: bytes | str | os.PathLike | None = None) -> None:

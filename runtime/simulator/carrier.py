@@ -11,7 +11,6 @@ random (probabilities, ring-time ranges, answering machines, seeded) for campaig
 
 from __future__ import annotations
 
-import asyncio
 import fnmatch
 import math
 import random
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Awaitable, Callable
 
 from .calls import SimCall
+from .clock import SimTimer
 from .model import AriHttpError, SimChannel, channel_json
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ class Origin:
     priority: int | None = None
     timeout: float | None = 30.0
     behaviour: EndpointBehaviour | None = None
-    timer: asyncio.TimerHandle | None = None
+    timer: SimTimer | None = None
 
 
 def parse_caller_id(caller_id: str | None) -> tuple[str, str]:

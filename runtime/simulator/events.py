@@ -1,7 +1,12 @@
 """Event delivery: one WebSocket per application, newest connection wins, Asterisk's write timeout.
 
-Each connection's sender writes every message queued so far as text frames in one socket write
-(the frames are the same as one send per message; only the number of system calls drops).
+Each connection writes the messages queued during one pass of the event loop as text frames in
+one socket write (the frames are the same as one send per message; only the number of system
+calls drops).
+
+    hub = EventHub(clock, asterisk_id="02:00:00:51:4d:00")
+    sock = hub.attach({"flowlang"}, ws, transport)     # from GET /ari/events?app=flowlang
+    hub.publish({"flowlang"}, "ChannelVarset", {"variable": "X", "value": "1", "channel": {...}})
 """
 
 from __future__ import annotations
@@ -9,22 +14,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import socket
 import struct
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from aiohttp import web
 
-from .clock import SimClock, asterisk_timestamp
+from .clock import SimClock, TimestampCache
+
+__all__ = ["EventHub", "EventSocket", "TimestampCache", "dumpb", "dumps", "frames", "loads", "text_frame"]
 
 try:  # orjson writes JSON several times faster than the standard library, which is the fallback
     import orjson
 
-    def dumpb(obj: Any) -> bytes:
-        """Compact JSON as UTF-8 bytes (orjson when installed)."""
-        return orjson.dumps(obj)
+    dumpb: Callable[[Any], bytes] = orjson.dumps  # compact JSON as UTF-8 bytes
 
     loads: Callable[[str | bytes], Any] = orjson.loads
 except ImportError:  # pragma: no cover - orjson is a dependency
@@ -40,25 +45,6 @@ def dumps(obj: Any) -> str:
     return dumpb(obj).decode()
 
 
-class TimestampCache:
-    """`asterisk_timestamp(epoch)`, with the date and time formatted once per second, not per event."""
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._prefix = ""
-
-    def __call__(self, epoch: float) -> str:
-        frac, whole = math.modf(epoch)
-        micros = round(frac * 1e6)  # as datetime.fromtimestamp rounds (half even, with carry)
-        if micros >= 1_000_000:
-            whole, micros = whole + 1, micros - 1_000_000
-        second = int(whole)
-        if second != self._second or epoch < 0:
-            self._second = second
-            self._prefix = asterisk_timestamp(float(second))[:20]  # 2026-11-23T23:15:18.
-        return f"{self._prefix}{micros // 1000:03d}+0000"
-
-
 def text_frame(payload: bytes) -> bytes:
     """One unmasked, final WebSocket text frame (RFC 6455 §5.2), as a server sends it."""
     size = len(payload)
@@ -68,11 +54,30 @@ def text_frame(payload: bytes) -> bytes:
         return struct.pack("!BBH", 0x81, 126, size) + payload
     return struct.pack("!BBQ", 0x81, 127, size) + payload
 
+_SHORT_HEADERS = [bytes((0x81, size)) for size in range(126)]
+
+
+def frames(payloads: list[bytes]) -> bytes:
+    """text_frame() of each payload, concatenated (one socket write)."""
+    parts = []
+    for payload in payloads:
+        size = len(payload)
+        parts.append(_SHORT_HEADERS[size] if size < 126 else
+                     struct.pack("!BBH", 0x81, 126, size) if size < 65536 else
+                     struct.pack("!BBQ", 0x81, 127, size))
+        parts.append(payload)
+    return b"".join(parts)
+
+
 log = logging.getLogger("runtime.simulator.events")
 
 
 class EventSocket:
-    """One connected /ari/events WebSocket: an ordered send queue with a bounded write time."""
+    """One connected /ari/events WebSocket: an ordered send queue with a bounded write time.
+
+    Messages queued during one pass of the event loop go out together, as one socket write,
+    at the start of the next pass; while the kernel has not taken a write (the client is slow
+    to read) later messages wait for it, and for at most the hub's write timeout."""
 
     def __init__(self, hub: EventHub, ws: web.WebSocketResponse, transport: asyncio.Transport,
                  apps: set[str]) -> None:
@@ -83,31 +88,45 @@ class EventSocket:
         self.first_app = min(apps) if apps else ""  # RESTResponses carry it as `application`
         self.closed = False
         self.close_reason = ""
-        self.queue: asyncio.Queue[bytes] = asyncio.Queue()  # JSON messages, in sending order
+        self._loop = asyncio.get_running_loop()
+        self._frames: list[bytes] = []  # messages not yet written, in sending order
         self._held: list[bytes] | None = None  # events caused by a RESTRequest being answered
-        self.task = asyncio.get_running_loop().create_task(self._sender())
+        self._flush_due = False  # a _flush is scheduled
+        self._draining: asyncio.Task[None] | None = None  # waits for the kernel to take a write
 
-    async def _sender(self) -> None:
-        reason = "closed"
-        queue = self.queue
+    def _queue(self, data: bytes) -> None:
+        self._frames.append(data)
+        if not self._flush_due and self._draining is None:
+            self._flush_due = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Write every queued frame in one go; wait for the kernel to take it if it did not."""
+        self._flush_due = False
+        if self.closed or not self._frames:
+            return
+        transport = self.transport
+        if transport.is_closing():
+            self.abort("connection lost")
+            return
+        messages, self._frames = self._frames, []
+        transport.write(frames(messages))
+        if transport.get_write_buffer_size():
+            self._draining = self._loop.create_task(self._drain())
+
+    async def _drain(self) -> None:
         try:
-            while True:
-                frames = [text_frame(await queue.get())]
-                while not queue.empty():
-                    frames.append(text_frame(queue.get_nowait()))
-                if self.transport.is_closing():
-                    raise ConnectionError
-                self.transport.write(b"".join(frames))
-                if not await self._accepted():
-                    reason = "write timeout"
-                    self.hub.write_timeouts += 1
-                    log.info("event socket closed: client did not read within %.3f s",
-                             self.hub.write_timeout)
-                    break
+            accepted = await self._accepted()
         except (ConnectionError, RuntimeError):
-            reason = "connection lost"
-        finally:
-            self.abort(reason)
+            self.abort("connection lost")
+            return
+        if not accepted:
+            self.hub.write_timeouts += 1
+            log.info("event socket closed: client did not read within %.3f s", self.hub.write_timeout)
+            self.abort("write timeout")
+            return
+        self._draining = None
+        self._flush()
 
     async def _accepted(self) -> bool:
         """Wait until the kernel took the frame; False if the client makes no progress in time.
@@ -116,7 +135,7 @@ class EventSocket:
         may last that long; any progress (the client read something) starts a new wait. The
         client stopped reading and the buffers are full → the connection is closed.
         """
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         timeout = self.hub.write_timeout
         pending = self.transport.get_write_buffer_size()
         deadline = loop.time() + timeout
@@ -140,7 +159,7 @@ class EventSocket:
         if self._held is not None:
             self._held.append(data)
         else:
-            self.queue.put_nowait(data)
+            self._queue(data)
 
     def hold(self) -> None:
         """Hold back events from now on, until release(): see reply()."""
@@ -158,9 +177,9 @@ class EventSocket:
         event = self.hub._envelope(self.first_app, type_, fields)
         if self.hub.keep_log:
             self.hub.log.append(event)
-        self.queue.put_nowait(dumpb(event))
+        self._queue(dumpb(event))
         for data in held:
-            self.queue.put_nowait(data)
+            self._queue(data)
 
     def abort(self, reason: str = "dropped") -> None:
         """Cut the connection at once (no close handshake), like a dropped TCP session."""
@@ -168,10 +187,12 @@ class EventSocket:
             return
         self.closed = True
         self.close_reason = reason
+        self._frames.clear()
         self.transport.abort()
         self.hub.detach(self)
-        if asyncio.current_task() is not self.task:
-            self.task.cancel()
+        draining = self._draining
+        if draining is not None and asyncio.current_task() is not draining:
+            draining.cancel()
 
 
 class EventHub:
@@ -192,6 +213,9 @@ class EventHub:
         self.delivered = 0
         self.dropped = 0
         self._timestamp = TimestampCache()
+        # A benchmark probe: when set, every event (not RESTResponses) carries
+        # time.perf_counter() under this name.
+        self.probe_field: str | None = None
 
     def is_active(self, app: str) -> bool:
         """An app is active while a WebSocket holds it; Stasis() fails for inactive apps."""
@@ -227,16 +251,15 @@ class EventHub:
                 del self.sockets[app]
 
     def _envelope(self, app: str, type_: str, fields: dict[str, Any]) -> dict[str, Any]:
-        event: dict[str, Any] = {"type": type_, "timestamp": self._timestamp(self.clock.epoch())}
-        event.update(fields)
-        event["asterisk_id"] = self.asterisk_id
-        event["application"] = app
-        return event
+        return {"type": type_, "timestamp": self._timestamp(self.clock.epoch()), **fields,
+                "asterisk_id": self.asterisk_id, "application": app}
 
-    def publish(self, apps: Iterable[str], type_: str, fields: dict[str, Any]) -> None:
+    def publish(self, apps: Collection[str], type_: str, fields: dict[str, Any]) -> None:
         """Send one event to each app; events for an app with no connection are lost."""
-        for app in sorted(set(apps)):
+        for app in (apps if len(apps) == 1 else sorted(set(apps))):
             event = self._envelope(app, type_, fields)
+            if self.probe_field is not None:
+                event[self.probe_field] = time.perf_counter()
             if self.keep_log:
                 self.log.append(event)
             sock = self.sockets.get(app)

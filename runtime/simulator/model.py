@@ -11,6 +11,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .clock import SimTimer
+
 if TYPE_CHECKING:
     from .calls import SimCall
 
@@ -92,7 +94,7 @@ class SimChannel:
     current_playback: SimPlayback | None = None
     play_queue: deque[SimPlayback] = field(default_factory=deque)
     recording: SimRecording | None = None
-    timers: set[asyncio.TimerHandle] = field(default_factory=set)
+    timers: set[SimTimer] = field(default_factory=set)
     dtmf_in_free_at: float = 0.0
     dtmf_out_free_at: float = 0.0
     dialplan_task: asyncio.Task[None] | None = None
@@ -146,7 +148,7 @@ class SimPlayback:
     state: str = "queued"
     index: int = 0
     canceled: bool = False
-    timer: asyncio.TimerHandle | None = None
+    timer: SimTimer | None = None
 
     @property
     def media(self) -> str:
@@ -181,8 +183,8 @@ class SimRecording:
     speech: list[str] = field(default_factory=list)
     talking: float = 0.0
     if_exists: str = "fail"
-    silence_timer: asyncio.TimerHandle | None = None
-    max_timer: asyncio.TimerHandle | None = None
+    silence_timer: SimTimer | None = None
+    max_timer: SimTimer | None = None
 
 
 def recording_json(rec: SimRecording) -> dict[str, Any]:
@@ -222,7 +224,7 @@ class SimBridge:
     current_playback: SimPlayback | None = None
     play_queue: deque[SimPlayback] = field(default_factory=deque)
     recording: SimRecording | None = None
-    timers: set[asyncio.TimerHandle] = field(default_factory=set)
+    timers: set[SimTimer] = field(default_factory=set)
     destroyed: bool = False
 
     @property

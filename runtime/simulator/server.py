@@ -19,7 +19,6 @@ import base64
 import hmac
 import json
 import logging
-import re
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl, unquote
@@ -355,27 +354,47 @@ class _WsRequest:
         self.method, self.path, self.query, self.match_info = method, path, query, match_info
 
 
-def _compile(path: str) -> re.Pattern[str]:
-    # ARI paths hold only letters, slashes and {names}: no other regex characters to escape
-    return re.compile("^/ari" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
+# Routes by shape: the path's segments with each {parameter} as None, e.g. ("channels", None,
+# "play"). A request tries the shapes of its length, fewest parameters first (so
+# /channels/externalMedia wins over /channels/{channelId}), by dictionary lookups.
+_Shape = tuple[str | None, ...]
+_Route = tuple[tuple[tuple[int, str], ...], dict[str, Handler]]  # ((position, name) per parameter, handlers)
 
 
-def _ws_routes() -> list[tuple[re.Pattern[str], dict[str, Handler]]]:
-    """ROUTES grouped by path, in ROUTES order (so /channels/externalMedia wins over {channelId})."""
-    table: dict[str, dict[str, Handler]] = {}
+def _ws_routes() -> tuple[dict[int, list[tuple[int, ...]]], dict[_Shape, _Route]]:
+    """(parameter positions to try per path length, route by shape) from ROUTES."""
+    shapes: dict[_Shape, _Route] = {}
+    masks: dict[int, list[tuple[int, ...]]] = {}
     for method, path, handler in ROUTES:
-        table.setdefault(path, {})[method] = handler
-    return [(_compile(path), methods) for path, methods in table.items()]
+        parts = path.strip("/").split("/")
+        params = tuple((i, p[1:-1]) for i, p in enumerate(parts) if p.startswith("{"))
+        shape = tuple(None if p.startswith("{") else p for p in parts)
+        shapes.setdefault(shape, (params, {}))[1][method] = handler
+        positions = tuple(i for i, _ in params)
+        if positions not in masks.setdefault(len(parts), []):
+            masks[len(parts)].append(positions)
+    for found in masks.values():
+        found.sort(key=len)
+    return masks, shapes
 
 
 def _ws_resolve(method: str, path: str) -> tuple[Handler, dict[str, str]]:
-    for pattern, methods in _WS_ROUTES:
-        match = pattern.match(path)
-        if match is not None:
-            handler = methods.get(method)
-            if handler is None:
-                raise AriHttpError(405, "Invalid method")
-            return handler, {k: unquote(v) for k, v in match.groupdict().items()}
+    """The handler and path parameters for `channels/ID/play` (a path without /ari/)."""
+    parts = path.split("/")
+    for positions in _WS_MASKS.get(len(parts), ()):
+        shape = list(parts)
+        for i in positions:
+            if not parts[i]:
+                break
+            shape[i] = None
+        else:
+            route = _WS_SHAPES.get(tuple(shape))
+            if route is not None:
+                params, methods = route
+                handler = methods.get(method)
+                if handler is None:
+                    raise AriHttpError(405, "Invalid method")
+                return handler, {name: unquote(parts[i]) for i, name in params}
     raise AriHttpError(404, "Resource not found")
 
 
@@ -384,8 +403,7 @@ def _ws_request(frame: dict[str, Any]) -> tuple[Handler, _WsRequest, dict[str, A
     if not isinstance(method, str) or not isinstance(uri, str) or not uri:
         raise AriHttpError(400, "RESTRequest needs a method and a uri")
     raw_path, _, raw_query = uri.lstrip("/").partition("?")
-    path = "/ari/" + raw_path
-    query: MultiDict[str] = MultiDict(parse_qsl(raw_query, keep_blank_values=True))
+    query: MultiDict[str] = MultiDict(parse_qsl(raw_query, keep_blank_values=True) if raw_query else ())
     for item in frame.get("query_strings") or ():
         if isinstance(item, dict) and "name" in item:
             query.add(str(item["name"]), str(item.get("value", "")))
@@ -401,8 +419,9 @@ def _ws_request(frame: dict[str, Any]) -> tuple[Handler, _WsRequest, dict[str, A
                 raise AriHttpError(400, "Invalid JSON body") from None
             if not isinstance(body, dict):
                 raise AriHttpError(400, "Body must be a JSON object")
-    handler, match_info = _ws_resolve(method.upper(), path)
-    return handler, _WsRequest(method.upper(), path, query, match_info), body
+    method = method.upper()
+    handler, match_info = _ws_resolve(method, raw_path)
+    return handler, _WsRequest(method, "/ari/" + raw_path, query, match_info), body
 
 
 async def rest_over_websocket(sw: Switch, sock: EventSocket, text: str) -> None:
@@ -480,7 +499,7 @@ def _wrap(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamRespo
     return endpoint
 
 
-_WS_ROUTES = _ws_routes()
+_WS_MASKS, _WS_SHAPES = _ws_routes()
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
 
 

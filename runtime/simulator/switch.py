@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .audio import MediaStreams
 from .bridges import Bridging
 from .carrier import Carrier
-from .clock import SimClock
+from .clock import SimClock, SimTimer
 from .dialplan import Dialplan
 from .events import EventHub
 from .media import MediaDuration
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 DTMF_DIGITS = frozenset("0123456789ABCD*#")
 DTMF_LEAD = 0.1  # the first digit of a DTMF burst arrives ~100 ms late (traces)
 DTMF_PAUSE = 0.5  # "," in a DTMF string: ast_dtmf_stream() waits 500 ms
+_PRUNE_TIMERS = 32  # an owner's timer set is pruned of finished timers from this size on
 
 # Which ChannelHangupRequest a hang-up produces, by who ends the call:
 # "explicit": one request {cause: 32, soft: true} (DELETE /channels/{id}, as in the traces);
@@ -105,22 +106,22 @@ class Switch:
             listener(call)
 
     def schedule(self, owner: SimChannel | SimBridge, seconds: float, fn: Callable[..., Any],
-                 *args: Any, **kwargs: Any) -> asyncio.TimerHandle:
+                 *args: Any, **kwargs: Any) -> SimTimer:
         """Run fn after a simulated delay; cancelled when the owner goes away."""
-        holder: list[asyncio.TimerHandle] = []
-
-        def fire() -> None:
-            owner.timers.discard(holder[0])
-            fn(*args, **kwargs)
-
-        handle = self.clock.call_later(seconds, fire)
-        holder.append(handle)
-        owner.timers.add(handle)
-        return handle
+        if kwargs:
+            fn, args = functools.partial(fn, *args, **kwargs), ()
+        timer = self.clock.call_later(seconds, fn, *args)
+        timers = owner.timers
+        if len(timers) >= _PRUNE_TIMERS:  # a long-lived owner: forget the timers that ran
+            timers.difference_update([t for t in timers if t.cancelled()])
+        timers.add(timer)
+        return timer
 
     def soon(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Run fn right after the current REST response (Asterisk's asynchronous commands)."""
-        asyncio.get_running_loop().call_soon(functools.partial(fn, *args, **kwargs))
+        if kwargs:
+            fn, args = functools.partial(fn, *args, **kwargs), ()
+        asyncio.get_running_loop().call_soon(fn, *args)
 
     # ---- events and transcripts ---------------------------------------------------------
     def channel_event(self, ch: SimChannel, type_: str, /, **fields: Any) -> None:
