@@ -4,9 +4,11 @@ REST goes through one pooled aiohttp session with HTTP basic auth in a header (n
 which proxies and Asterisk log), or, with `AriConfig(rest_transport="websocket")`, over the event
 WebSocket itself as RESTRequest/RESTResponse messages (Asterisk 20.14 / 21.9 / 22.4 and later), which
 costs far less CPU per request. Events come from `/ari/events?app=APP&subscribeAll=false`.
-A reader task only parses frames and queues them, so Asterisk's 100 ms write timeout can never
-trip because of a slow handler; one dispatcher task then calls `on_event` in arrival order and
-awaits it when it returns an awaitable. When the socket drops, the reader reconnects with
+Events reach `on_event` in arrival order. While nothing is waiting before it, the reader task calls
+`on_event` at once (a hop through a queue and a task switch per event cost as much as the
+handler itself); an awaitable it returns, and every event after it, go to one dispatcher task,
+which awaits them in turn, so an async handler never holds up reading and Asterisk's 100 ms
+write timeout cannot trip because of it. When the socket drops, the reader reconnects with
 exponential backoff and jitter and, once connected, `on_reconnect()` runs on the dispatcher after
 every event received before the drop (Asterisk replays nothing; see docs/ari-client.md).
 """
@@ -19,6 +21,7 @@ import inspect
 import json
 import logging
 import random
+import re
 import struct
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -184,6 +187,15 @@ def backoff_delay(attempt: int, minimum: float, maximum: float,
     return max(minimum, (rng or random).uniform(base / 2, base))
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote(safe="") leaves as it is
+
+
+def _quote_id(value: Any) -> str:
+    """A resource id for a URI path: percent-encoded (ids Asterisk makes need none)."""
+    text = str(value)
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
+
+
 def _param(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -210,6 +222,14 @@ def _classify(status: int, method: str, template: str, path: str, body: Any) -> 
 
 
 _RECONNECTED = object()
+
+
+@dataclass(frozen=True)
+class _Awaiting:
+    """What on_event returned for an event it was handed at once, for the dispatcher to await."""
+
+    result: Awaitable[Any]
+    kind: Any
 
 
 def masked_text_frame(payload: bytes, key: int) -> bytes:
@@ -265,6 +285,7 @@ class AriClient:
         self._own_session = session is None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._dispatching = False  # the dispatcher is handling an item (later events must queue)
         self._tasks: list[asyncio.Task[None]] = []
         self._on_event: EventHandler | None = None
         self._on_reconnect: ReconnectHandler | None = None
@@ -310,6 +331,7 @@ class AriClient:
         self._closing = False
         self._on_event, self._on_reconnect = on_event, on_reconnect
         self._queue = asyncio.Queue()  # nothing left over from an earlier connect()
+        self._dispatching = False
         ws = await self._open_ws()
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._read(ws), name="ari-events-reader"),
@@ -348,8 +370,10 @@ class AriClient:
                         continue
                     if event.get("type") == "RESTResponse":
                         self._answered(event)  # a reply, not an event: it wakes its caller
+                    elif self._dispatching or self._queue.qsize():
+                        self._queue.put_nowait(event)  # after what is already waiting
                     else:
-                        self._queue.put_nowait(event)
+                        self._handle(event)
             except (aiohttp.ClientError, ConnectionError) as exc:
                 log.warning("ARI event socket failed: %s", type(exc).__name__)
             self.connected = False
@@ -379,21 +403,39 @@ class AriClient:
             return ws
         return None
 
+    def _handle(self, event: dict[str, Any]) -> None:
+        """Call on_event now (nothing is queued before the event); an awaitable it returns is
+        left to the dispatcher, and later events queue behind it."""
+        if self._on_event is None:
+            return
+        try:
+            result = self._on_event(event)
+        except Exception:  # a handler bug must not stop event delivery
+            log.exception("ARI event handler failed (%s)", event.get("type"))
+            return
+        if result is not None and inspect.isawaitable(result):
+            self._queue.put_nowait(_Awaiting(result, event.get("type")))
+
     async def _dispatch(self) -> None:
         while True:
+            self._dispatching = False
             item = await self._queue.get()
+            self._dispatching = True
             try:
                 if item is _RECONNECTED:
                     if self._on_reconnect is not None:
                         await self._on_reconnect()
+                elif isinstance(item, _Awaiting):
+                    await item.result
                 elif self._on_event is not None:
                     result = self._on_event(item)
-                    if inspect.isawaitable(result):
+                    if result is not None and inspect.isawaitable(result):
                         await result
             except asyncio.CancelledError:
                 raise
             except Exception:  # a handler bug must not stop event delivery
-                kind = "on_reconnect" if item is _RECONNECTED else item.get("type")
+                kind = "on_reconnect" if item is _RECONNECTED else (
+                    item.kind if isinstance(item, _Awaiting) else item.get("type"))
                 log.exception("ARI event handler failed (%s)", kind)
 
     async def close(self) -> None:
@@ -403,6 +445,11 @@ class AriClient:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        self._dispatching = False
+        while not self._queue.empty():  # dropped: close what an async handler left un-awaited
+            item = self._queue.get_nowait()
+            if isinstance(item, _Awaiting) and inspect.iscoroutine(item.result):
+                item.result.close()
         if self._ws is not None:
             await self._ws.close()
             self._ws = None
@@ -421,7 +468,7 @@ class AriClient:
         params = {k: _param(v) for k, v in (query or {}).items() if v is not None}
         if not params.keys() <= allowed:
             raise ValueError(f"{method} {template} takes no {sorted(set(params) - allowed)}")
-        path = template.format(**{k: quote(str(v), safe="") for k, v in ids.items()})
+        path = template.format(**{k: _quote_id(v) for k, v in ids.items()})
         if self.config.rest_transport == "websocket":
             status, data = await self._ws_request(method, path, params, body)
         else:

@@ -33,8 +33,15 @@ def is_digit(ch: str) -> bool:
     return ch.isdecimal() or ch in CHINESE_DIGITS
 
 
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
 def mask_number(number: str) -> str:
     """Every digit but the last four replaced by `*` (all of them when there are four or fewer)."""
+    if number.isascii():  # the usual case, in C: the ASCII digits are the only digits there
+        total = len(_ASCII_DIGIT.findall(number))
+        return _ASCII_DIGIT.sub("*", number, count=total - KEEP if total > KEEP else total) \
+            if total else number
     total = sum(1 for ch in number if is_digit(ch))
     visible_from = total - KEEP if total > KEEP else total
     out, seen = [], 0

@@ -1,19 +1,19 @@
 """The batching writer: one thread, one connection, records from a queue committed in batches.
 
-`put()` costs a queue append (a microsecond), so the asyncio loop never waits on the database.
-The thread takes the first record, gathers more for up to `max_delay` or `max_batch` records, and
-commits them in one transaction, grouped by operation in `order` (so a call row precedes its
-visits). A transient error (database locked, connection lost) rolls back and retries the batch with
-backoff; a permanent one (a constraint) replays the batch record by record under savepoints and
-drops only the records refused, which the next flush() reports.
+`put()` costs a deque append (well under a microsecond), so the asyncio loop never waits on the
+database. The thread sleeps until a record arrives, lets more gather for `max_delay` (it is woken
+once per batch, not once per record), then commits up to `max_batch` records in one transaction,
+grouped by operation in `order` (so a call row precedes its visits); a job (flush, close) cuts the
+wait short. A transient error (database locked, connection lost) rolls back and retries the
+batch with backoff; a permanent one (a constraint) replays the batch record by record under
+savepoints and drops only the records refused, which the next flush() reports.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
-import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +49,9 @@ class BatchWriter:
         self._conn: Any = conn
         self._sql = {op: dialect.sql(statements[op]) for op in order}
         self._order = order
-        self._q: queue.SimpleQueue[Record | Job] = queue.SimpleQueue()
+        self._q: deque[Record | Job] = deque()  # appends and pops are atomic: no lock needed
+        self._wake = threading.Event()   # set: something was queued since the thread last looked
+        self._hurry = threading.Event()  # set: a job is queued, do not wait out max_delay
         self._lock = threading.Lock()
         self._queued = self._committed = self._dropped = self._batches = self._retries = 0
         self._unreported, self._last_error, self._drop_error = 0, "", ""
@@ -63,13 +65,15 @@ class BatchWriter:
         """Queue one record; never blocks."""
         with self._lock:
             self._queued += 1
-        self._q.put((op, params))
+        self._q.append((op, params))
+        if not self._wake.is_set():  # (a wake-up missed here is impossible: see _collect)
+            self._wake.set()
 
     def submit(self, job: Job, timeout: float) -> Job:
         """Queue a job and wait for it; StoreError when the writer is dead or too slow."""
         if self._fatal is not None or not self._thread.is_alive():
             raise StoreError(f"the call store writer has stopped: {self._fatal or 'closed'}")
-        self._q.put(job)
+        self._enqueue_job(job)
         if not job.done.wait(timeout):
             raise StoreError(f"call store did not commit within {timeout:g} s "
                              f"({self.stats().pending} records pending; last error: "
@@ -79,7 +83,7 @@ class BatchWriter:
     def stop(self, timeout: float) -> tuple[int, int]:
         """Commit what is queued and end the thread: (records not written, refused unreported)."""
         job = Job(stop=True)
-        self._q.put(job)
+        self._enqueue_job(job)
         self._thread.join(timeout)
         dropped_before = self._dropped
         if self._thread.is_alive():
@@ -87,6 +91,11 @@ class BatchWriter:
             self._thread.join(1.0)
         lost = self.stats().pending + self._dropped - dropped_before
         return lost, job.dropped if job.done.is_set() else 0
+
+    def _enqueue_job(self, job: Job) -> None:
+        self._q.append(job)
+        self._hurry.set()
+        self._wake.set()
 
     def stats(self) -> StoreStats:
         with self._lock:
@@ -113,21 +122,24 @@ class BatchWriter:
             self._release_waiters()
 
     def _collect(self) -> tuple[list[Record], Job | None]:
-        """The next batch: records up to max_batch or max_delay, cut short by a job."""
-        item = self._q.get()
+        """The next batch: up to max_batch records, cut short by a job. When nothing is queued,
+        sleep until something is, then give more records max_delay to arrive (unless a job is
+        waiting). `_wake` is cleared before the queue is read, so a record appended after the read
+        sets it again and is never left behind unseen."""
+        q = self._q
+        while not q:
+            self._wake.wait()
+            self._wake.clear()
+            if q and not self._hurry.is_set():
+                self._hurry.wait(self.max_delay)
+        self._hurry.clear()
         records: list[Record] = []
-        deadline = time.monotonic() + self.max_delay
-        while True:
+        while q and len(records) < self.max_batch:
+            item = q.popleft()
             if isinstance(item, Job):
                 return records, item
             records.append(item)
-            remaining = deadline - time.monotonic()
-            if len(records) >= self.max_batch or remaining <= 0:
-                return records, None
-            try:
-                item = self._q.get(timeout=remaining)
-            except queue.Empty:
-                return records, None
+        return records, None
 
     def _commit(self, records: list[Record]) -> None:
         """Write one batch: whole, else record by record under savepoints, else drop it."""
@@ -255,8 +267,8 @@ class BatchWriter:
         """Wake every job still queued after the thread ended (their callers get an error)."""
         while True:
             try:
-                item = self._q.get_nowait()
-            except queue.Empty:
+                item = self._q.popleft()
+            except IndexError:
                 return
             if isinstance(item, Job):
                 item.error = StoreError("the call store writer has stopped")

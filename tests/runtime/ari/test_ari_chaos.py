@@ -156,3 +156,44 @@ def test_newest_connection_wins_the_app(ari):
             await newer.close()
 
     ari(scenario)
+
+
+def test_events_stay_in_order_when_a_handler_is_sometimes_async_and_sometimes_fails(ari, caplog):
+    """Events are handed over at once while nothing waits before them; an awaitable a handler
+    returns holds every later event back until it is done, and a handler that raises is logged
+    and the next event still comes."""
+    async def scenario(h):
+        seen: list[str] = []
+
+        def handler(event: dict):
+            if event["type"] != "ChannelVarset":
+                return None
+            n = int(event["variable"][1:])
+            if n % 7 == 3:
+                raise RuntimeError("a handler bug")
+            if n % 5 == 0:
+                async def later() -> None:
+                    await asyncio.sleep(0.003)
+                    seen.append(event["variable"])
+                return later()
+            seen.append(event["variable"])
+            return None
+
+        await h.client.connect(handler)
+        await h.sim.wait_connected()
+        call = await h.sim.place_call()
+        channel = h.sim.switch.channels[call.channel_id]
+        for n in range(100):
+            h.sim.switch.set_var(channel, f"V{n}", "z")
+            if n % 10 == 0:
+                await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        want = [f"V{n}" for n in range(100) if n % 7 != 3]
+        deadline = loop.time() + 10
+        while len(seen) < len(want) and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        assert seen == want
+        assert h.client.pending_events == 0
+
+    ari(scenario, connect=False)
+    assert caplog.text.count("ARI event handler failed (ChannelVarset)") == len(range(3, 100, 7))

@@ -107,6 +107,24 @@ def test_many_calls_interleaved_from_several_threads(db) -> None:
     assert stats.batches < stats.committed / 5          # records really are batched
 
 
+def test_every_record_is_committed_without_a_flush(db) -> None:
+    """The writer thread sleeps while nothing is queued and is woken once per batch: a record
+    queued at any moment (while it sleeps, gathers or commits) is committed within a batch
+    window or two, with no flush() to push it."""
+    with open_store(db.url, max_delay=0.002) as store:
+        store.call_started("w", "bank_service", "3", "+8613800138000", "95588", "inbound", T0, "zh-CN")
+        for seq in range(150):
+            store.visit("w", seq, f"n{seq}", "menu", T0 + seq)
+            if seq % 3:
+                time.sleep((seq % 7) * 0.0007)   # land before, inside and after batch windows
+            if seq % 10 == 9:
+                deadline = time.monotonic() + 2.0
+                while store.stats().pending and time.monotonic() < deadline:
+                    time.sleep(0.001)
+                assert store.stats().pending == 0, f"records left unwritten after visit {seq}"
+        assert store.stats().batches > 10  # (it did wake up many times, not once at close)
+
+
 def test_calls_filters_by_time_and_flow_and_pages(db) -> None:
     with open_store(db.url) as store:
         for i in range(1100):
