@@ -25,6 +25,7 @@ from runtime.resources import Resources, load_resources, number_key
 from runtime.state import CallInfo, CallState, Frame, FrozenMap, Scratch, freeze
 
 DTMF_KEYS = "0123456789*#ABCD"
+FRESH = Scratch()  # a node visit's scratch at entry (frozen: one instance serves every call)
 
 
 class Step(NamedTuple):
@@ -134,7 +135,7 @@ def _run(rt: Runtime, state: CallState, at: float, action: Callable[[Ctx], None]
 def _begin(ctx: Ctx, event: e.CallStarted) -> None:
     if event.direction == "inbound":
         ctx.emit(c.Answer())
-    ctx.emit(c.SetLanguage(ctx.st.language))
+    ctx.emit(c.SetLanguage(ctx.get("language")))
     if not ctx.rt.has_node(ctx.flow.entry):
         ctx.fail("the flow has no entry node")
         return
@@ -145,7 +146,7 @@ def _drain(ctx: Ctx) -> None:
     """Enter nodes until the call waits for something (or ends); bounded by max_chain."""
     hops = 0
     limit = ctx.res.settings.max_chain
-    while ctx.pending is not None and not ctx.st.ended:
+    while ctx.pending is not None and not ctx.get("ended"):
         target, ctx.pending = ctx.pending, None
         hops += 1
         if hops > limit:
@@ -157,7 +158,7 @@ def _drain(ctx: Ctx) -> None:
 def _enter(ctx: Ctx, node_id: str) -> None:
     ctx.stop_playback()
     ctx.cancel_timer()
-    visits = ctx.st.visits + 1
+    visits = ctx.get("visits") + 1
     if visits > ctx.res.settings.max_visits:
         ctx.fail(f"more than {ctx.res.settings.max_visits} node visits in one call")
         return
@@ -166,7 +167,7 @@ def _enter(ctx: Ctx, node_id: str) -> None:
     except KeyError:
         ctx.fail(f"no node {node_id!r}")
         return
-    ctx.update(node=node_id, scratch=Scratch(), visits=visits)
+    ctx.update(node=node_id, scratch=FRESH, visits=visits)
     ctx.emit(c.Visit(node_id, node.kind, ctx.at))
     BEHAVIOURS[node.kind].enter(ctx, node)
 
@@ -178,14 +179,14 @@ def _current(ctx: Ctx):
 
 
 def _on_playback(ctx: Ctx, ev: e.PlaybackFinished) -> None:
-    if ev.playback_id and ev.playback_id == ctx.sc.playback:
+    if ev.playback_id and ev.playback_id == ctx.sget("playback"):
         ctx.scratch(playback=None)
         b, node = _current(ctx)
         b.played(ctx, node)
 
 
 def _on_timer(ctx: Ctx, ev: e.TimerFired) -> None:
-    if ev.timer_id and ev.timer_id == ctx.sc.timer:
+    if ev.timer_id and ev.timer_id == ctx.sget("timer"):
         ctx.scratch(timer=None)
         b, node = _current(ctx)
         b.timeout(ctx, node)
@@ -208,9 +209,9 @@ def _reply(kind: str, attr: str, optional: bool = False) -> Callable[[Ctx, Any],
     (`optional`: an event without an id is taken to mean the current one)."""
     def route(ctx: Ctx, ev: Any) -> None:
         rid = getattr(ev, attr)
-        if ctx.node.kind != kind or not ctx.sc.request:
+        if ctx.node.kind != kind or not ctx.sget("request"):
             return
-        if rid != ctx.sc.request and not (optional and rid is None):
+        if rid != ctx.sget("request") and not (optional and rid is None):
             return
         b, node = _current(ctx)
         b.result(ctx, node, ev)
@@ -227,11 +228,11 @@ def _on_failed(ctx: Ctx, ev: e.CommandFailed) -> None:
     if not cid:
         return
     b, node = _current(ctx)
-    if cid == ctx.sc.playback:
+    if cid == ctx.sget("playback"):
         ctx.log("playback_failed", reason=ev.reason)
         ctx.scratch(playback=None)
         b.played(ctx, node)
-    elif cid == ctx.sc.request:
+    elif cid == ctx.sget("request"):
         b.failed(ctx, node, ev)
 
 

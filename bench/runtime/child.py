@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 SERVE = Path(__file__).resolve().parent / "serve.py"
+EXTRA_ARGS: list[str] = []  # more serve.py options for every spawn (run.py's --profile, --no-store)
 
 
 class Child:
@@ -37,7 +38,7 @@ async def spawn(url: str, time_scale: float, rest: str = "http", script: Path = 
     simulator at `url`; return once its event socket is up. `limit`: the longest stats line."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, str(script), "--url", url, "--time-scale", str(time_scale), "--rest", rest,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=limit)
+        *EXTRA_ARGS, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=limit)
     line = (await asyncio.wait_for(proc.stdout.readline(), 120)).strip()
     if line != b"ready":
         proc.kill()

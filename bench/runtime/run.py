@@ -2,7 +2,7 @@
 
     python bench/runtime/run.py --rates 20,60,120,240 --duration 60 --time-scale 1.0 \\
         --concurrency 500,1000,2000 [--rest websocket|http] [--one-process] [--skip-sweep] \\
-        [--skip-hold] [--engine-calls 1000]
+        [--skip-hold] [--engine-calls 1000] [--profile FILE] [--no-store]
 
 (a) arrival-rate sweep (sweep.py): Poisson arrivals per rate for --duration real seconds, a temp
     SQLite call store; stops at the first rate not sustained. By default the runtime runs in its
@@ -12,6 +12,9 @@
 (c) engine-only steps/s: bench/engine_steps.py.
 --rest picks the runtime's ARI REST transport: REST over the event WebSocket (the default here;
 Asterisk 20.14 / 21.9 / 22.4+) or plain HTTP (AriConfig's default). Prints Markdown tables.
+--profile FILE runs each serve.py under cProfile (its event loop's thread) and leaves the pstats in
+FILE (the last rate's); it inflates the CPU figures, so compare CPU without it. --no-store runs
+serve.py without its call store (sweep and concurrency), to show the store's share of the CPU.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import child  # noqa: E402
 from harness import PROMPT_SECONDS, ROOT  # noqa: E402
 from hold import run_hold  # noqa: E402
 from sweep import run_rate  # noqa: E402
@@ -108,10 +112,16 @@ def main() -> None:
                         help="the runtime's ARI REST transport (default: over the event WebSocket)")
     parser.add_argument("--one-process", action="store_true",
                         help="sweep with simulator, callers and runtime in one process (as `flowc run`)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="cProfile the runtime process (serve.py); pstats to FILE")
+    parser.add_argument("--no-store", action="store_true",
+                        help="serve.py without a call store (the store's share of the runtime's CPU)")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--skip-hold", action="store_true")
     parser.add_argument("--skip-engine", action="store_true")
     args = parser.parse_args()
+    child.EXTRA_ARGS[:] = (["--profile", str(Path(args.profile).resolve())] if args.profile else []) + \
+        (["--no-store"] if args.no_store else [])
     logging.basicConfig(level=logging.ERROR)
     print(f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, load avg {_load(os.getloadavg())}; "
           f"prompts {PROMPT_SECONDS:g} s simulated, time scale {args.time_scale:g}, REST over {args.rest}",

@@ -2,6 +2,9 @@
 
 Every handler is `async def handler(session, command)`. A command type without an entry is a
 KeyError at import time of the test (`test_every_command_has_a_handler`), never a silent no-op.
+Handlers that never wait (timers, visits, logs, the end, queue and long-work requests) are plain
+functions wrapped by `_immediate`; the session calls them through `handler.now` without making and
+awaiting a coroutine (half of a call's commands are such).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ async def _answer(s: "CallSession", cmd: c.Answer) -> None:
 
 
 async def _play(s: "CallSession", cmd: c.Play) -> None:
-    uris = [uri for item in cmd.items for uri in media_uris(s.rt.flow, item)]
+    uris = [uri for item in cmd.items for uri in _media(s, item)]
     if not uris:  # nothing Asterisk can play: the playlist is over at once
         s.post(e.PlaybackFinished(s.clock.now(), cmd.playback_id))
         return
@@ -34,16 +37,36 @@ async def _play(s: "CallSession", cmd: c.Play) -> None:
     await s.rest(s.client.play(s.channel_id, uris, playback_id=cmd.playback_id), cmd.playback_id)
 
 
+_MEDIA_CACHE_SIZE = 4096
+
+
+def _media(s: "CallSession", item: Any) -> tuple[str, ...]:
+    """media_uris() for one item; remembered per flow for items without variable values (the same
+    prompt in the same language always plays the same files)."""
+    if not item.audio and any(seg.kind != "text" for seg in item.segments):
+        return tuple(media_uris(s.rt.flow, item))
+    cache = s.server.media_cache
+    key = (id(s.rt), item)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is s.rt:
+        return hit[1]
+    uris = tuple(media_uris(s.rt.flow, item))
+    if len(cache) >= _MEDIA_CACHE_SIZE:
+        cache.clear()
+    cache[key] = (s.rt, uris)
+    return uris
+
+
 async def _stop_playback(s: "CallSession", cmd: c.StopPlayback) -> None:
     if cmd.playback_id in s.playbacks and not s.gone:
         await s.rest(s.client.stop_playback(cmd.playback_id), on_channel=False)  # 404: it had ended
 
 
-async def _start_timer(s: "CallSession", cmd: c.StartTimer) -> None:
+def _start_timer(s: "CallSession", cmd: c.StartTimer) -> None:
     s.start_timer(cmd.timer_id, cmd.seconds)
 
 
-async def _cancel_timer(s: "CallSession", cmd: c.CancelTimer) -> None:
+def _cancel_timer(s: "CallSession", cmd: c.CancelTimer) -> None:
     s.cancel_timer(cmd.timer_id)
 
 
@@ -59,7 +82,7 @@ async def _record(s: "CallSession", cmd: c.Record) -> None:
         terminate_on=_terminate_on(cmd.terminator), if_exists="overwrite"), cmd.name)
 
 
-async def _fetch(s: "CallSession", cmd: c.Fetch) -> None:
+def _fetch(s: "CallSession", cmd: c.Fetch) -> None:
     node = s.rt.flow.node(s.state.node) if s.state and s.state.node else None
     allow_private = bool(getattr(node, "allow_private", False))
 
@@ -69,7 +92,7 @@ async def _fetch(s: "CallSession", cmd: c.Fetch) -> None:
     s.spawn(run())
 
 
-async def _lookup(s: "CallSession", cmd: c.Lookup) -> None:
+def _lookup(s: "CallSession", cmd: c.Lookup) -> None:
     async def run() -> None:
         rows, error = await s.server.sql.lookup(cmd)
         s.post(e.SqlResult(s.clock.now(), cmd.request_id, rows, error))
@@ -92,11 +115,11 @@ async def _transfer(s: "CallSession", cmd: c.Transfer) -> None:
         s.post(e.TransferResult(s.clock.now(), False, "the transfer was refused", cmd.transfer_id))
 
 
-async def _enqueue(s: "CallSession", cmd: c.Enqueue) -> None:
+def _enqueue(s: "CallSession", cmd: c.Enqueue) -> None:
     s.server.queues.enqueue(s.call_id, s.channel_id, s.started.caller, s.state.language, cmd)
 
 
-async def _dequeue(s: "CallSession", cmd: c.Dequeue) -> None:
+def _dequeue(s: "CallSession", cmd: c.Dequeue) -> None:
     s.server.queues.dequeue(s.call_id, cmd.request_id)
 
 
@@ -109,12 +132,12 @@ async def _set_language(s: "CallSession", cmd: c.SetLanguage) -> None:
     await s.rest(s.client.set_variable(s.channel_id, "CHANNEL(language)", cmd.lang.split("-")[0].lower()))
 
 
-async def _visit(s: "CallSession", cmd: c.Visit) -> None:
+def _visit(s: "CallSession", cmd: c.Visit) -> None:
     s.server.write("visit", s.call_id, s.visits, cmd.node_id, cmd.kind, s.wall(cmd.at))
     s.visits += 1
 
 
-async def _log(s: "CallSession", cmd: c.Log) -> None:
+def _log(s: "CallSession", cmd: c.Log) -> None:
     if cmd.event in ("error", "fetch_refused", "prompt_error"):
         log.warning("call %s: %s at %s: %s", s.call_id, cmd.event, cmd.data.get("node"),
                     cmd.data.get("reason") or cmd.data.get("problem") or "")
@@ -122,29 +145,38 @@ async def _log(s: "CallSession", cmd: c.Log) -> None:
         log.debug("call %s: %s at %s", s.call_id, cmd.event, cmd.data.get("node"))
 
 
-async def _end_call(s: "CallSession", cmd: c.EndCall) -> None:
+def _end_call(s: "CallSession", cmd: c.EndCall) -> None:
     s.ended = True
     s.end = cmd
     s.server.call_ended(s, cmd, s.clock.now())
+
+
+def _immediate(fn: Callable[["CallSession", Any], None]) -> Handler:
+    """An async handler for `fn`, which never waits; `handler.now` is `fn` itself."""
+    async def handler(s: "CallSession", cmd: Any) -> None:
+        fn(s, cmd)
+    handler.now = fn  # type: ignore[attr-defined]
+    handler.__name__ = fn.__name__
+    return handler
 
 
 EXECUTE: dict[type, Handler] = {
     c.Answer: _answer,
     c.Play: _play,
     c.StopPlayback: _stop_playback,
-    c.StartTimer: _start_timer,
-    c.CancelTimer: _cancel_timer,
+    c.StartTimer: _immediate(_start_timer),
+    c.CancelTimer: _immediate(_cancel_timer),
     c.Record: _record,
-    c.Fetch: _fetch,
-    c.Lookup: _lookup,
+    c.Fetch: _immediate(_fetch),
+    c.Lookup: _immediate(_lookup),
     c.Transfer: _transfer,
-    c.Enqueue: _enqueue,
-    c.Dequeue: _dequeue,
+    c.Enqueue: _immediate(_enqueue),
+    c.Dequeue: _immediate(_dequeue),
     c.Hangup: _hangup,
     c.SetLanguage: _set_language,
-    c.Visit: _visit,
-    c.Log: _log,
-    c.EndCall: _end_call,
+    c.Visit: _immediate(_visit),
+    c.Log: _immediate(_log),
+    c.EndCall: _immediate(_end_call),
 }
 
 
@@ -153,11 +185,13 @@ def record_inputs(s: "CallSession", event: Any, cmds: tuple) -> None:
     """What the caller entered, from the engine's logs (already masked when secure)."""
     if s.server.store is None:
         return
-    kind = "speech" if isinstance(event, e.SpeechRecognized) else "dtmf"
-    at = s.wall(getattr(event, "at", s.clock.now()))
+    kind = at = None
     for cmd in cmds:
-        if not isinstance(cmd, c.Log):
+        if type(cmd) is not c.Log or cmd.event not in _INPUT_LOGS:
             continue
+        if at is None:
+            kind = "speech" if isinstance(event, e.SpeechRecognized) else "dtmf"
+            at = s.wall(event.at if hasattr(event, "at") else s.clock.now())
         node = cmd.data.get("node") or ""
         if cmd.event == "collected":
             secure = bool(getattr(_node(s, node), "secure", False))
@@ -167,6 +201,9 @@ def record_inputs(s: "CallSession", event: Any, cmds: tuple) -> None:
             s.server.write("input", s.call_id, node, kind, _said(event, s), False, at)
         elif cmd.event == "survey_answer":
             s.server.write("input", s.call_id, node, kind, str(cmd.data.get("value")), False, at)
+
+
+_INPUT_LOGS = frozenset(("collected", "choice", "survey_answer"))
 
 
 def _node(s: "CallSession", node_id: str) -> Any:

@@ -66,6 +66,7 @@ class FlowServer:
         self.queues = QueueManager(client, self.app, agents or {}, self.clock, self._deliver, settings=acd,
                                    on_queue_event=self.contact.queue_event, caller_key=self.history.key)
         self.sessions: dict[str, CallSession] = {}
+        self.media_cache: dict[tuple[int, Any], tuple[Runtime, tuple[str, ...]]] = {}  # execute._media
         self.latencies: deque[float] = deque(maxlen=100_000)
         self.outcomes: Counter[str] = Counter()
         self.started = 0

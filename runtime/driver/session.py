@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any, Awaitable
 
 from runtime import commands as c
@@ -38,7 +39,9 @@ class CallSession:
         self.client, self.clock = server.client, server.clock
         self.channel_id, self.call_id, self.started = channel_id, started.call_id, started
         self.state: CallState | None = None
-        self.inbox: asyncio.Queue[tuple[Any, float | None]] = asyncio.Queue()
+        # events for the engine, in order; the task waits on `_wakeup` only while it is empty
+        self.inbox: deque[tuple[Any, float]] = deque()
+        self._wakeup: asyncio.Future[None] | None = None
         self.playbacks: set[str] = set()
         self.recordings: set[str] = set()
         self.timers: dict[str, tuple[asyncio.TimerHandle, float]] = {}
@@ -72,7 +75,10 @@ class CallSession:
     def post(self, event: Any, received: float | None = None) -> None:
         """Queue an engine event (dropped once the engine has ended the call)."""
         if not self.ended:
-            self.inbox.put_nowait((event, received if received is not None else time.perf_counter()))
+            self.inbox.append((event, received if received is not None else time.perf_counter()))
+            waiting = self._wakeup
+            if waiting is not None and not waiting.done():
+                waiting.set_result(None)
 
     def hang_up(self, cause: str = "normal", received: float | None = None) -> None:
         """The caller (or the network) is gone: one HangUp, whatever reports it."""
@@ -97,8 +103,13 @@ class CallSession:
             await self._feed(self.started, self._received, lambda: start(self.rt, self.started))
             if self.state is not None and not self.ended:  # a caller locked out of secure entry (PINs)
                 self.state = self.server.backoff.seed(self.state, self.rt.flow, self.started.caller, self.clock.wall())
+            inbox = self.inbox
             while not self.ended:
-                event, received = await self.inbox.get()
+                while not inbox:
+                    self._wakeup = asyncio.get_running_loop().create_future()
+                    await self._wakeup
+                self._wakeup = None
+                event, received = inbox.popleft()
                 await self._feed(event, received, lambda: step(self.rt, self.state, event))
         except asyncio.CancelledError:
             self._abort("the driver stopped")
@@ -110,16 +121,27 @@ class CallSession:
             await self._cleanup()
 
     async def _feed(self, event: Any, received: float | None, stepper) -> None:
+        server = self.server
+        watched = server.observer is not None
         secure = bool(self.state and self.state.scratch.secure)
-        self.server.notify(self.call_id, observed(event, secure))
+        if watched:
+            server.notify(self.call_id, observed(event, secure))
         result = stepper()
         self.state = result.state
         self._t_event = received
-        record_inputs(self, event, result.commands)
-        self.server.contact.on_step(self, event, result.commands)
-        for cmd in result.commands:
-            self.server.notify(self.call_id, observed(cmd, secure))
-            await EXECUTE[type(cmd)](self, cmd)
+        commands = result.commands
+        if server.store is not None:
+            record_inputs(self, event, commands)
+            server.contact.on_step(self, event, commands)
+        for cmd in commands:
+            if watched:
+                server.notify(self.call_id, observed(cmd, secure))
+            handler = EXECUTE[type(cmd)]
+            now = getattr(handler, "now", None)
+            if now is not None:
+                now(self, cmd)  # a handler that never waits: no coroutine to make and await
+            else:
+                await handler(self, cmd)
 
     def _abort(self, reason: str) -> None:
         """End the record when the engine could not (driver failure or shutdown)."""

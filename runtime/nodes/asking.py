@@ -41,7 +41,7 @@ def wait(ctx: Ctx, seconds: float) -> None:
 
 def accepting(ctx: Ctx, spec: Ask) -> bool:
     """Whether a key or phrase counts now: while waiting, or during the question with barge-in."""
-    return ctx.sc.phase == "wait" or (ctx.sc.phase == "prompt" and spec.bargein)
+    return ctx.sget("phase") == "wait" or (ctx.sget("phase") == "prompt" and spec.bargein)
 
 
 def interrupt(ctx: Ctx) -> None:
@@ -57,7 +57,7 @@ def failure(ctx: Ctx, spec: Ask, event: str, exhausted: Callable[[Ctx], None] | 
         ctx.log(event)
         ctx.follow(event)
         return
-    attempts = ctx.sc.attempts + 1
+    attempts = ctx.sget("attempts") + 1
     ctx.log(event, attempt=attempts)
     if attempts > spec.retries:
         if exhausted is not None:

@@ -69,6 +69,10 @@ class Ctx:
         """One CallState field, without building the record."""
         return self._changes[name] if name in self._changes else getattr(self._state, name)
 
+    def sget(self, name: str) -> Any:
+        """One Scratch field, without building the record."""
+        return self._sc_changes[name] if name in self._sc_changes else getattr(self._scratch, name)
+
     @property
     def node(self) -> ir.Node:
         return self.flow.node(self.get("node"))
@@ -96,11 +100,11 @@ class Ctx:
     # ------------------------------------------------------------ variables
     def lookup(self, name: str) -> tuple[Any, bool]:
         """(value, secret) of a variable in the current scope; KeyError if there is none."""
-        frame = self.st.frames[-1]
+        frame = self.get("frames")[-1]
         if name in frame.vars:
             return frame.vars[name], name in frame.secrets
         if name == "input":
-            return self.st.input, self.st.input_secret
+            return self.get("input"), self.get("input_secret")
         fn = _CALL_VARS.get(name)
         if fn is not None:
             return fn(self.st), False
@@ -109,7 +113,7 @@ class Ctx:
         raise KeyError(name)
 
     def wall(self) -> float:
-        return self.st.call.wall(self.at)
+        return self.get("call").wall(self.at)
 
     def evaluator(self) -> Evaluator:
         return Evaluator(self.lookup, self.res, self.wall(), self._state.call.calls_today)
@@ -120,7 +124,7 @@ class Ctx:
 
     def assign(self, name: str, value: Any, secret: bool = False) -> None:
         """Bind a variable in the current frame; `secret` marks it for masking."""
-        frames = self.st.frames
+        frames = self.get("frames")
         f = frames[-1]
         secrets = (f.secrets | {name}) if secret else (f.secrets - {name})
         self.update(frames=frames[:-1] + (Frame(f.subflow, f.call_node, f.vars.set(name, freeze(value)), secrets),))
@@ -130,13 +134,15 @@ class Ctx:
 
     def set_language(self, lang: str) -> None:
         self.log("language", lang=lang)
-        if lang != self.st.language:
+        if lang != self.get("language"):
             self.update(language=lang)
             self.emit(c.SetLanguage(lang))
 
     def take_typeahead(self, n: int | None = None) -> str:
-        keys = self.st.typeahead if n is None else self.st.typeahead[:n]
-        self.update(typeahead=self.st.typeahead[len(keys):])
+        typeahead = self.get("typeahead")
+        keys = typeahead if n is None else typeahead[:n]
+        if keys:
+            self.update(typeahead=typeahead[len(keys):])
         return keys
 
     # ------------------------------------------------------------ media and timers
@@ -149,7 +155,7 @@ class Ctx:
         items = []
         for pid in ids:
             try:
-                item, problems = resolve(self.flow, pid, self.st.language, ev)
+                item, problems = resolve(self.flow, pid, self.get("language"), ev)
             except KeyError:
                 self.log("prompt_error", problem=f"no prompt {pid!r}")
                 continue
@@ -164,9 +170,10 @@ class Ctx:
         return True
 
     def stop_playback(self) -> None:
-        if self.sc.playback:
-            self.emit(c.StopPlayback(self.sc.playback))
-            self.scratch(playback=None)
+        playback = self.sget("playback")
+        if playback:
+            self.emit(c.StopPlayback(playback))
+            self._sc_changes["playback"] = None
 
     def start_timer(self, seconds: float) -> None:
         self.cancel_timer()
@@ -175,9 +182,10 @@ class Ctx:
         self.scratch(timer=tid)
 
     def cancel_timer(self) -> None:
-        if self.sc.timer:
-            self.emit(c.CancelTimer(self.sc.timer))
-            self.scratch(timer=None)
+        timer = self.sget("timer")
+        if timer:
+            self.emit(c.CancelTimer(timer))
+            self._sc_changes["timer"] = None
 
     # ------------------------------------------------------------ moving on
     def edge(self, event: str) -> str | None:
@@ -200,16 +208,16 @@ class Ctx:
 
     def end(self, outcome: str, reason: str = "", hangup: bool = True, hangup_reason: str = "normal") -> None:
         """End the call: Hangup (unless the caller is gone or transferred), then EndCall."""
-        if self.st.ended:
+        if self.get("ended"):
             return
         if hangup:
             self.stop_playback()
             self.cancel_timer()
-        if outcome == "completed" and self.st.agent_handled:
+        if outcome == "completed" and self.get("agent_handled"):
             outcome = "queued"  # an agent handled it; a post-call survey does not make it contained
         if hangup:
             self.emit(c.Hangup(hangup_reason))
-        self.emit(c.EndCall(outcome, self.st.node, reason))
+        self.emit(c.EndCall(outcome, self.get("node"), reason))
         self.update(ended=True, outcome=outcome)
         self.pending = None
 
@@ -219,8 +227,19 @@ class Ctx:
         self.end("error", reason)
 
     def finish(self):
+        return _step_type()(self.st, tuple(self.out))
+
+
+def _step_type():
+    """runtime.machine.Step (imported on first use: machine imports this module)."""
+    global _STEP
+    if _STEP is None:
         from runtime.machine import Step
-        return Step(self.st, tuple(self.out))
+        _STEP = Step
+    return _STEP
+
+
+_STEP = None
 
 
 class Behaviour:

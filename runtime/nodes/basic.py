@@ -19,10 +19,10 @@ class Play(Behaviour):
             ctx.follow("next")
 
     def dtmf(self, ctx: Ctx, node: ir.PlayNode, digit: str) -> None:
-        if not node.bargein or ctx.sc.phase != "prompt":
+        if not node.bargein or ctx.sget("phase") != "prompt":
             return
         limit = ctx.res.settings.max_typeahead
-        ctx.update(typeahead=(ctx.st.typeahead + digit)[-limit:])
+        ctx.update(typeahead=(ctx.get("typeahead") + digit)[-limit:])
         ctx.stop_playback()
         ctx.follow("next")
 

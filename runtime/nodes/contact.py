@@ -51,7 +51,7 @@ class Transfer(Behaviour):
         ctx.start_timer(node.timeout + ctx.res.settings.grace)
 
     def result(self, ctx: Ctx, node: ir.TransferNode, event: TransferResult) -> None:
-        if ctx.sc.phase != "transfer":
+        if ctx.sget("phase") != "transfer":
             return
         ctx.cancel_timer()
         ctx.scratch(request=None)
@@ -114,15 +114,15 @@ class Queue(Behaviour):
         return float(value) if is_number(value) else 0.0
 
     def result(self, ctx: Ctx, node: ir.QueueNode, event: QueueResult) -> None:
-        if ctx.sc.phase not in ("queued", "connected") or event.outcome not in QUEUE_OUTCOMES:
+        if ctx.sget("phase") not in ("queued", "connected") or event.outcome not in QUEUE_OUTCOMES:
             return
         if event.outcome == "connected":
-            if ctx.sc.phase == "queued":  # the guard timer runs on; the driver holds it back
+            if ctx.sget("phase") == "queued":  # the guard timer runs on; the driver holds it back
                 ctx.scratch(phase="connected")
                 ctx.update(agent_handled=True)
                 ctx.log("queue_connected", agent=event.agent, waited=event.waited)
             return
-        talking = ctx.sc.phase == "connected"
+        talking = ctx.sget("phase") == "connected"
         ctx.cancel_timer()
         ctx.scratch(request=None, phase="done")
         ctx.log("queue_result", outcome=event.outcome, agent=event.agent, waited=event.waited)
@@ -145,8 +145,8 @@ class Queue(Behaviour):
             ctx.end("abandoned", "caller hung up in the queue", hangup=False)
 
     def timeout(self, ctx: Ctx, node: ir.QueueNode) -> None:
-        ctx.emit(c.Dequeue(node.id, ctx.sc.request or ""))
-        if ctx.sc.phase == "connected":  # no end of the agent leg came: the conversation is over
+        ctx.emit(c.Dequeue(node.id, ctx.sget("request") or ""))
+        if ctx.sget("phase") == "connected":  # no end of the agent leg came: the conversation is over
             ctx.scratch(request=None, phase="done")
             ctx.log("queue_result", outcome="agent_ended", reason="guard timer")
             if ctx.edge("after") is not None:
@@ -165,10 +165,10 @@ class Queue(Behaviour):
         self._overflow(ctx)
 
     def hangup(self, ctx: Ctx, node: ir.QueueNode, event) -> None:
-        if ctx.sc.phase == "connected":
+        if ctx.sget("phase") == "connected":
             ctx.end("queued", "caller hung up while talking to an agent", hangup=False)
             return
-        queued = ctx.sc.phase == "queued"
+        queued = ctx.sget("phase") == "queued"
         ctx.end("abandoned" if queued else "caller_hangup", event.cause, hangup=False)
 
     @staticmethod

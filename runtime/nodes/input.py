@@ -83,7 +83,7 @@ class Collect(Behaviour):
             return
         ctx.scratch(phase="wait")
         for k in keys:
-            if ctx.pending is not None or ctx.st.ended or ctx.sc.phase != "wait":
+            if ctx.pending is not None or ctx.get("ended") or ctx.sget("phase") != "wait":
                 break
             self._key(ctx, node, k)
 
@@ -91,8 +91,8 @@ class Collect(Behaviour):
         wait(ctx, node.timeout)
 
     def timeout(self, ctx: Ctx, node: ir.CollectNode) -> None:
-        if ctx.sc.buffer:
-            self._finish(ctx, node, ctx.sc.buffer)
+        if ctx.sget("buffer"):
+            self._finish(ctx, node, ctx.sget("buffer"))
         else:
             failure(ctx, self.spec(node), "noinput")
 
@@ -116,12 +116,12 @@ class Collect(Behaviour):
 
     def _key(self, ctx: Ctx, node: ir.CollectNode, key: str) -> None:
         if key == node.terminator:
-            self._finish(ctx, node, ctx.sc.buffer)
+            self._finish(ctx, node, ctx.sget("buffer"))
             return
         if key not in DIGITS:  # other keys are ignored, but they show the caller is there
-            ctx.start_timer(node.inter_digit_timeout if ctx.sc.buffer else node.timeout)
+            ctx.start_timer(node.inter_digit_timeout if ctx.sget("buffer") else node.timeout)
             return
-        buf = ctx.sc.buffer + key
+        buf = ctx.sget("buffer") + key
         ctx.scratch(buffer=buf)
         if len(buf) >= node.max_length:
             self._finish(ctx, node, buf)

@@ -91,14 +91,14 @@ class Survey(Behaviour):
         ask(ctx, self.spec(ctx, node.questions[index]))
 
     def _question(self, ctx: Ctx, node: ir.SurveyNode) -> ir.Question:
-        return node.questions[ctx.sc.index]
+        return node.questions[ctx.sget("index")]
 
     def played(self, ctx: Ctx, node: ir.SurveyNode) -> None:
         wait(ctx, ctx.flow.defaults.timeout)
 
     def timeout(self, ctx: Ctx, node: ir.SurveyNode) -> None:
         q = self._question(ctx, node)
-        if q.type == "nps" and ctx.sc.buffer == "1":
+        if q.type == "nps" and ctx.sget("buffer") == "1":
             self._answer(ctx, node, 1)
         else:
             self._fail(ctx, node, "noinput")
@@ -117,7 +117,7 @@ class Survey(Behaviour):
         self._answer(ctx, node, value) if value is not None else self._fail(ctx, node, "nomatch")
 
     def _nps_key(self, ctx: Ctx, node: ir.SurveyNode, digit: str) -> None:
-        if ctx.sc.buffer == "1":
+        if ctx.sget("buffer") == "1":
             ctx.scratch(buffer="")
             self._answer(ctx, node, 10) if digit == "0" else self._fail(ctx, node, "nomatch")
         elif digit == "1":
@@ -143,7 +143,7 @@ class Survey(Behaviour):
             value = "yes" if value else "no"
         ctx.assign(q.var, value)
         ctx.log("survey_answer", question=q.name, type=q.type, value=value, via=via)
-        self._ask(ctx, node, ctx.sc.index + 1)
+        self._ask(ctx, node, ctx.sget("index") + 1)
 
     def _fail(self, ctx: Ctx, node: ir.SurveyNode, event: str) -> None:
         ctx.scratch(buffer="")
@@ -154,4 +154,4 @@ class Survey(Behaviour):
         if q.var not in ctx.st.frames[-1].vars:
             ctx.assign(q.var, None)
         ctx.log("survey_skipped", question=q.name)
-        self._ask(ctx, node, ctx.sc.index + 1)
+        self._ask(ctx, node, ctx.sget("index") + 1)
