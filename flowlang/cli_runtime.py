@@ -148,6 +148,7 @@ def run(
 
 async def _serve(spec, demo: Optional[int]) -> int:
     from runtime.adapters.ari import AriError
+    from runtime.driver.gcpolicy import settle
     from runtime.driver.local import run_demo, serving
     from runtime.storage.model import StoreError
     try:
@@ -155,6 +156,7 @@ async def _serve(spec, demo: Optional[int]) -> int:
             names = ", ".join(sorted(spec.flows))
             where = f"the embedded ARI simulator at {sim.base_url}" if sim else spec.config.ari_url
             typer.echo(f"flowc run: serving {names} on {where} (app {server.app}, user {spec.config.ari_user})")
+            settle()  # start-up's objects out of the collector's way (runtime/driver/gcpolicy.py)
             if demo:
                 summary = await run_demo(sim, server, demo)
                 for line in summary.lines():

@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import p50, pct, rss_bytes, start_runtime  # noqa: E402
+from runtime.driver.gcpolicy import settle  # noqa: E402
 
 
 def stats(rt, peaks: dict) -> dict:
@@ -76,6 +77,7 @@ async def main() -> None:
     peaks = {"max_live": 0, "max_pending": 0}
     watcher = loop.create_task(watch(rt, peaks))
     threading.Thread(target=reader, daemon=True).start()
+    settle()  # as `flowc run` does once it is serving
     print("ready", flush=True)
     while (command := await lines.get()) != "quit":
         if command == "stats":

@@ -7,6 +7,7 @@ loopback ARI (REST + WebSocket) to this process, which runs the simulator and th
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import random
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from child import spawn
 from harness import APP, PASSWORD, USER, media, menu_script, p50, pct, stamp_events, start_runtime
+from runtime.driver.gcpolicy import settle
 from runtime.simulator import AriSimulator, ScriptedCaller
 
 LATENCY_TARGET = 0.050  # s, p99 event → action
@@ -135,6 +137,7 @@ async def run_rate(rate: float, duration: float, time_scale: float, split: bool 
     stamp_events(sim)
     side = RemoteSide() if split else LocalSide()
     await side.open(sim, time_scale, rest)
+    settle()  # as `flowc run` does once it is serving; undone after this rate
     loop, outcome, tasks = asyncio.get_running_loop(), Counter(), set()
     cpu0, t0 = time.process_time(), loop.time()
     n, lags = await _arrivals(sim, rate, duration, seed, outcome, tasks)
@@ -146,6 +149,7 @@ async def run_rate(rate: float, duration: float, time_scale: float, split: bool 
         task.cancel()
     measured = await side.close()
     await sim.stop()
+    gc.unfreeze()  # this rate's simulator may be collected now
     completed = outcome.pop("completed", 0)
     if tasks:
         outcome["unfinished"] += len(tasks)
