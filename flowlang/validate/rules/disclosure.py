@@ -120,7 +120,15 @@ def _strings(value: Any) -> list[str]:
         elif v is None or t is int or t is float or t is bool or t is Span:
             continue
         elif t is dict:
-            if "lit" in v or "op" in v or "call" in v or "var" in v or "items" in v or "get" in v:
+            if "lit" in v:  # a literal: only a text (or a container of them) can hold a secret
+                lit = v["lit"]
+                if type(lit) is str:
+                    add(lit)
+                elif lit is not None and type(lit) not in (int, float, bool):
+                    stack.append(lit)
+            elif "var" in v or "listref" in v or "hours" in v:  # names, checked by the grammar
+                continue
+            elif "op" in v or "call" in v or "items" in v or "get" in v or "index" in v:
                 extend([v[k] for k in _EXPR_TEXT[::-1] if k in v])
             else:
                 extend(list(v.values())[::-1])
