@@ -122,6 +122,28 @@ class FlowView:
             self.memo["humans"] = [k for k, n in zip(self.keys, self.nodes) if is_human(n)]
         return self.memo["humans"]
 
+    @property
+    def order(self) -> list[list[int]]:
+        """The view's strongly connected components (node numbers), in topological order."""
+        if "order" not in self.memo:
+            self.memo["order"] = scc_order(self.isucc)
+        return self.memo["order"]
+
+    def sub_order(self, succ: list[list[int]], keep: list[bool] | None = None) -> list[list[int]]:
+        """`scc_order` of a subgraph of the view (`succ[u]` ⊆ `isucc[u]`; nodes with `keep[u]` False
+        left out), from the view's own components: a subgraph's components lie inside the view's,
+        so only the view's loops are searched again, and the view's order stays topological."""
+        out: list[list[int]] = []
+        for comp in self.order:
+            members = comp if keep is None else [u for u in comp if keep[u]]
+            if len(members) == 1:
+                out.append(members)
+            elif members:
+                local = {u: i for i, u in enumerate(members)}
+                adj = [[local[v] for v in succ[u] if v in local] for u in members]
+                out.extend([members[i] for i in c] for c in scc_order(adj))
+        return out
+
     def reach_mask(self, targets: Iterable[Key]) -> list[bool]:
         """`mask[num[k]]` is True when some path from k reaches one of `targets` (the targets included)."""
         targets = tuple(targets)

@@ -130,10 +130,9 @@ def agent_times(flow: ir.Flow, seconds: Seconds = prompt_seconds) -> dict[str, A
     """
     fv = view(flow)
     humans = fv.humans
-    # Only nodes from which a human can be reached lie on a path that ends at one. They are
-    # numbered (in the view's order) so that the searches below index lists instead of hashing keys.
-    keys = [k for k, ok in zip(fv.keys, fv.reach_mask(humans)) if ok]
-    num = {k: i for i, k in enumerate(keys)}
+    keys, num, nodes = fv.keys, fv.num, fv.nodes
+    # Only nodes from which a human can be reached lie on a path that ends at one.
+    useful = fv.reach_mask(humans)
     human = [False] * len(keys)
     for k in humans:
         human[num[k]] = True
@@ -144,28 +143,26 @@ def agent_times(flow: ir.Flow, seconds: Seconds = prompt_seconds) -> dict[str, A
     special: list[dict[int, str] | None] = []
     for i, u in enumerate(keys):
         out: dict[int, str] = {}
-        if not human[i]:
+        if useful[i] and not human[i]:
             for v, ev, _ in fv.out[u]:
-                j = num.get(v)
-                if j is not None and (j not in out or ev in EVENT_COSTS):
+                j = num[v]
+                if useful[j] and (j not in out or ev in EVENT_COSTS):
                     out[j] = ev if ev in EVENT_COSTS else out.get(j, "")
         succ.append(list(out))
         special.append({j: ev for j, ev in out.items() if ev} or None)
-    order = scc_order(succ)
+    order = fv.sub_order(succ, useful)
     preds: list[list[int]] = [[] for _ in keys]
     for u, vs in enumerate(succ):
         for v in vs:
             preds[v].append(u)
     roots = [False] * len(keys)
     for k in fv.roots:
-        if k in num:
-            roots[num[k]] = True
+        roots[num[k]] = True
     nids = [k[1] for k in keys]
-    nodes = [fv.nodes[fv.num[k]] for k in keys]
     best: dict[str, AgentTime] = {}
     for lang in flow.languages:
         cost = _cost_memo(flow, lang, seconds)
-        base = [cost(node, "") for node in nodes]
+        base = [cost(node, "") if ok else 0.0 for node, ok in zip(nodes, useful)]
         weights = Weights(base, {(u, v): cost(nodes[u], ev) for u, sp in enumerate(special) if sp
                                  for v, ev in sp.items()})
         arrive = _longest(succ, preds, order, roots, weights)

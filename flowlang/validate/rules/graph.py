@@ -203,7 +203,7 @@ def unbounded_loop(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[
     stuck = trapped(fv)
     reported: set[frozenset[str]] = set()
     auto: dict[Key, list[Key]] = {}
-    for order in scc_order(iauto):
+    for order in fv.sub_order(iauto):
         k = order[0]
         if len(order) == 1 and k not in iauto[k]:
             continue
