@@ -19,7 +19,7 @@ event loop for 75-260 ms and the young ones for 10-40 ms, which is all the p99 l
   piling up), not every few milliseconds. Collection stays on, so cycles are still freed.
 
 Measured at 240 calls/s, 60 s (`bench/runtime/run.py --rates 240`): thresholds of 700 (the
-default) and 50 000 miss the 50 ms p99; 100 000 and 200 000 keep it (36 ms and 41 ms).
+default) and 50 000 miss the 50 ms p99; 100 000 keeps it in 3 runs of 4 and 200 000 in 2 of 3 (at 200/s: 30 ms).
 Call it once per process, from its entry point (`flowc run`, the benchmark's processes), never
 from a library or a test suite: whatever is alive at that moment is never collected afterwards.
 """
