@@ -10,6 +10,7 @@ the socket, the client's reader and dispatcher queue). `FlowServer.latencies` co
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import random
@@ -17,6 +18,7 @@ import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -108,6 +110,21 @@ async def start_runtime(base_url: str, time_scale: float, agents: dict[str, tupl
     server.on_event = on_event  # type: ignore[method-assign]  # before start(): the client keeps it
     await server.start()
     return ServedRuntime(client, server, sql, db_path, transit)
+
+
+def stdin_commands() -> "asyncio.Queue[str]":
+    """The lines of stdin as they come (stripped), then "quit" at its end: the command channel of
+    a runtime process started by child.spawn (read by a daemon thread; call from the event loop)."""
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def reader() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(lines.put_nowait, line.strip())
+        loop.call_soon_threadsafe(lines.put_nowait, "quit")
+
+    threading.Thread(target=reader, daemon=True).start()
+    return lines
 
 
 def rss_bytes() -> int:

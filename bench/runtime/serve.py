@@ -20,14 +20,13 @@ import asyncio
 import cProfile
 import json
 import sys
-import threading
 import time
 from collections import deque
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import p50, pct, rss_bytes, start_runtime  # noqa: E402
+from harness import p50, pct, rss_bytes, start_runtime, stdin_commands  # noqa: E402
 from runtime.driver.gcpolicy import settle  # noqa: E402
 
 
@@ -65,18 +64,11 @@ async def main() -> None:
     if profiler is not None:
         profiler.enable()
     loop = asyncio.get_running_loop()
-    lines: asyncio.Queue[str] = asyncio.Queue()
-
-    def reader() -> None:
-        for line in sys.stdin:
-            loop.call_soon_threadsafe(lines.put_nowait, line.strip())
-        loop.call_soon_threadsafe(lines.put_nowait, "quit")
-
     rt = await start_runtime(args.url, args.time_scale, store=not args.no_store, rest=args.rest)
     rt.server.latencies = deque(maxlen=5_000_000)  # the default 100 000 would drop the start of long runs
     peaks = {"max_live": 0, "max_pending": 0}
     watcher = loop.create_task(watch(rt, peaks))
-    threading.Thread(target=reader, daemon=True).start()
+    lines = stdin_commands()
     settle()  # as `flowc run` does once it is serving
     print("ready", flush=True)
     while (command := await lines.get()) != "quit":

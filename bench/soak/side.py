@@ -15,14 +15,13 @@ import argparse
 import asyncio
 import json
 import sys
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench" / "runtime"))
 
-from harness import rss_bytes, start_runtime  # noqa: E402
+from harness import rss_bytes, start_runtime, stdin_commands  # noqa: E402
 
 TICK = 0.05  # s between lag probes
 
@@ -53,17 +52,10 @@ async def main() -> None:
     parser.add_argument("--rest", choices=("websocket", "http"), default="websocket")
     args = parser.parse_args()
     loop = asyncio.get_running_loop()
-    lines: asyncio.Queue[str] = asyncio.Queue()
-
-    def reader() -> None:
-        for line in sys.stdin:
-            loop.call_soon_threadsafe(lines.put_nowait, line.strip())
-        loop.call_soon_threadsafe(lines.put_nowait, "quit")
-
     rt = await start_runtime(args.url, args.time_scale, rest=args.rest)
     lags: list[float] = []
     prober = loop.create_task(probe(lags))
-    threading.Thread(target=reader, daemon=True).start()
+    lines = stdin_commands()
     print("ready", flush=True)
     while (command := await lines.get()) != "quit":
         if command == "stats":

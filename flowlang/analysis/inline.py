@@ -34,8 +34,9 @@ Out = list[tuple[Key, str, Span]]  # the edges out of a node: (target, event, or
 
 @dataclass
 class FlowView:
-    """The reachable flow over `Key`s: plain adjacency (`out`, `succ`, `pred`) for the rules' hot paths,
-    and the same graph as a networkx MultiDiGraph (`g`, edges carry `event` and `origin`), built on
+    """The reachable flow over `Key`s: plain adjacency (`out`, `succ`), the same graph over node
+    numbers for the searches that visit every node (`keys`, `num`, `isucc`, `ipred`, `order`,
+    `reach_mask`), and a networkx MultiDiGraph (`g`, edges carry `event` and `origin`), built on
     first use."""
 
     flow: ir.Flow
@@ -65,14 +66,6 @@ class FlowView:
             keys = self.keys
             self.memo["succ"] = {keys[u]: [keys[v] for v in vs] for u, vs in enumerate(self.isucc)}
         return self.memo["succ"]
-
-    @property
-    def pred(self) -> dict[Key, list[Key]]:
-        """Each node's distinct predecessors."""
-        if "pred" not in self.memo:
-            keys = self.keys
-            self.memo["pred"] = {keys[v]: [keys[u] for u in us] for v, us in enumerate(self.ipred)}
-        return self.memo["pred"]
 
     # The same graph over numbers 0..n-1 (`keys[i]` is node i, `num[key]` its number): the searches
     # that visit every node index lists with these, instead of hashing nested-tuple keys each step.
@@ -171,14 +164,6 @@ class FlowView:
         if "dist" not in self.memo:
             self.memo["dist"] = bfs(self.succ, self.roots)
         return self.memo["dist"]
-
-    def reaching(self, targets: Iterable[Key]) -> set[Key]:
-        """The nodes from which some path reaches one of `targets` (the targets included)."""
-        targets = tuple(targets)
-        key = ("reaching", targets)
-        if key not in self.memo:
-            self.memo[key] = {k for k, ok in zip(self.keys, self.reach_mask(targets)) if ok}
-        return self.memo[key]
 
     def simple(self, keep: Callable[[Key, Key, dict], bool] | None = None) -> nx.DiGraph:
         """A DiGraph of the view with only the edges `keep(u, v, data)` accepts."""

@@ -14,7 +14,7 @@ from flowlang.source import Span
 
 from flowlang.analysis.inline import *  # noqa: F401,F403
 from flowlang.analysis.inline import (FlowView, Key, node_prompts, prompt_seconds,  # noqa: F401
-                                      scc_order, strongly_connected_order, view)
+                                      view)
 
 # ---------------------------------------------------------------- worst-case time to an agent
 DIGIT_SECONDS = 0.5  # time to key one digit; counted up to TYPED_DIGITS digits per attempt

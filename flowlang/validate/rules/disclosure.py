@@ -85,9 +85,9 @@ _NO_TEXT = frozenset({"bool", "int", "float", "Span", "int | None", "float | Non
 # ids (never scanned), they are identifiers the grammar checked, so no secret can hide in them.
 _NAMES = frozenset({"id", "origin", "prompts", "noinput_prompts", "nomatch_prompts", "invalid_prompts",
                     "var", "mode", "strategy", "method", "event", "language", "type", "announce", "subflow"})
-# Keys of an expression tree that hold a literal or a sub-expression (the rest name variables,
-# lists, hours, operators and functions).
-_EXPR_TEXT = ("lit", "key", "args", "items", "get", "index")
+# Keys of an operation, call, list or lookup that hold a sub-expression or a literal key, last
+# first (the order `_strings` pushes them); the others name operators and functions.
+_EXPR_PARTS = ("index", "get", "items", "args", "key")
 
 
 def _fields(cls: type, _memo: dict[type, Callable[[Any], tuple]] = {}) -> Callable[[Any], tuple]:  # noqa: B006
@@ -129,7 +129,7 @@ def _strings(value: Any) -> list[str]:
             elif "var" in v or "listref" in v or "hours" in v:  # names, checked by the grammar
                 continue
             elif "op" in v or "call" in v or "items" in v or "get" in v or "index" in v:
-                extend([v[k] for k in _EXPR_TEXT[::-1] if k in v])
+                extend([v[k] for k in _EXPR_PARTS if k in v])
             else:
                 extend(list(v.values())[::-1])
         elif isinstance(v, str):

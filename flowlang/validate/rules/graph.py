@@ -16,7 +16,7 @@ from flowlang.diagnostics import Diagnostic, Severity
 from flowlang.validate.config import Config
 from flowlang.validate.registry import rule
 from flowlang.validate.rules._util import (FlowView, Key, by_position, caller_driven, cycle_through, expr_vars,
-                                           head_of, listing, names, returns_of, scc_order, strongly_connected_order,
+                                           head_of, listing, names, returns_of, strongly_connected_order,
                                            subflow_of, view)
 
 END_KINDS = ("hangup", "transfer", "queue", "return")
