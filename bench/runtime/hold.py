@@ -56,7 +56,8 @@ async def _pings(sim: AriSimulator, level: int) -> None:
 
 async def run_hold(levels: list[int], time_scale: float, rest: str = "http") -> list[HoldResult]:
     """Open calls up to each level in turn; measure after each."""
-    sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(True))
+    sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(True),
+                       keep_ended_calls=False)
     await sim.start()
     stamp_events(sim)
     child = await spawn(sim.base_url, time_scale, rest)

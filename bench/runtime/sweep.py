@@ -132,7 +132,8 @@ async def _arrivals(sim: AriSimulator, rate: float, duration: float, seed: int, 
 async def run_rate(rate: float, duration: float, time_scale: float, split: bool = True,
                    seed: int = 1, rest: str = "http") -> RateResult:
     """Place Poisson arrivals at `rate` per second for `duration` real seconds; wait for the rest."""
-    sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(False))
+    sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(False),
+                       keep_ended_calls=False)
     await sim.start()
     stamp_events(sim)
     side = RemoteSide() if split else LocalSide()

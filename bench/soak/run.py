@@ -64,7 +64,8 @@ def slope(points: list[tuple[float, float]]) -> float:
 
 async def soak(rate: float, minutes: float, sample: float, time_scale: float, seed: int,
                rest: str = "websocket", callers: int = 0) -> dict:
-    sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(False))
+    sim = AriSimulator(user=USER, password=PASSWORD, time_scale=time_scale, media_duration=media(False),
+                       keep_ended_calls=False)
     await sim.start()
     stamp_events(sim)
     side = await child.spawn(sim.base_url, time_scale, rest, script=SIDE, limit=2**26)

@@ -122,7 +122,8 @@ async def serving(spec: Serving) -> AsyncIterator[tuple[AriSimulator | None, Flo
     password = cfg.ari_password
     if cfg.ari_url is None:
         password = password or secrets.token_urlsafe(18)
-        sim = AriSimulator(user=cfg.ari_user, password=password, time_scale=spec.time_scale)
+        sim = AriSimulator(user=cfg.ari_user, password=password, time_scale=spec.time_scale,
+                           keep_ended_calls=False)
         await sim.start()
     elif spec.time_scale != 1.0:
         raise ValueError("a time scale other than 1 needs the embedded simulator")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from functools import partial
 from typing import TYPE_CHECKING, Awaitable, Callable, Sequence
 
 from .model import SimChannel
@@ -44,6 +45,11 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
             ch.upper(), re.escape(ch)))
         i += 1
     return re.compile("".join(out) + r"\Z")
+
+
+def _forget(ch: SimChannel, task: asyncio.Task[None]) -> None:
+    if ch.dialplan_task is task:
+        ch.dialplan_task = None
 
 
 class Dialplan:
@@ -87,8 +93,9 @@ class Dialplan:
 
         `fallback` runs when that extension is not defined (inbound calls default to Stasis(app)).
         """
-        ch.dialplan_task = asyncio.get_running_loop().create_task(
-            self._run(ch, context, exten, priority, fallback))
+        task = asyncio.get_running_loop().create_task(self._run(ch, context, exten, priority, fallback))
+        ch.dialplan_task = task
+        task.add_done_callback(partial(_forget, ch))  # a cancelled task's traceback holds ch: no cycle
 
     async def _run(self, ch: SimChannel, context: str, exten: str, priority: int,
                    fallback: list[Step] | None) -> None:

@@ -22,14 +22,18 @@ DEFAULT_ASTERISK_ID = "02:00:00:51:4d:00"
 
 
 class AriSimulator:
-    """Asterisk ARI (REST + events WebSocket) simulated in-process on 127.0.0.1."""
+    """Asterisk ARI (REST + events WebSocket) simulated in-process on 127.0.0.1.
+
+    keep_event_log keeps every published event (`event_log`); keep_ended_calls keeps every party in
+    `calls` after its call ends (the default, for tests). A long-running simulator (`flowc run`, the
+    benchmarks) turns it off, so that it holds only the calls in progress."""
 
     def __init__(self, *, user: str = "flowlang", password: str = "flowlang",
                  host: str = "127.0.0.1", port: int = 0, time_scale: float = 1.0,
                  media_duration: MediaDuration | None = None, write_timeout: float = 0.1,
                  ws_send_buffer: int | None = None, keep_event_log: bool = False,
                  asterisk_id: str = DEFAULT_ASTERISK_ID, inbound_context: str = "from-trunk",
-                 trunk: str = "trunk") -> None:
+                 trunk: str = "trunk", keep_ended_calls: bool = True) -> None:
         self.user = user
         self.password = password
         self.host = host
@@ -39,7 +43,8 @@ class AriSimulator:
         self.hub = EventHub(self.clock, asterisk_id=asterisk_id, write_timeout=write_timeout,
                             send_buffer=ws_send_buffer, keep_log=keep_event_log)
         self.switch = Switch(self.clock, self.hub, media_duration or self.media,
-                             inbound_context=inbound_context, trunk=trunk)
+                             inbound_context=inbound_context, trunk=trunk,
+                             keep_ended_calls=keep_ended_calls)
         self._runner: web.AppRunner | None = None
 
     def __repr__(self) -> str:
@@ -162,8 +167,9 @@ class AriSimulator:
 
     @property
     def calls(self) -> list[SimCall]:
-        """Every simulated party so far, in creation order."""
-        return list(self.switch.calls)
+        """Every simulated party so far, in creation order (only the live ones with
+        keep_ended_calls=False)."""
+        return self.switch.calls
 
     @property
     def bridges(self) -> dict[str, SimBridge]:
@@ -189,4 +195,4 @@ class AriSimulator:
         """Counters: live channels, events delivered/dropped, sockets closed by the write timeout."""
         return {"channels": len(self.switch.channels), "sockets": len(self.hub.all_sockets),
                 "events_delivered": self.hub.delivered, "events_dropped": self.hub.dropped,
-                "write_timeouts": self.hub.write_timeouts, "calls": len(self.switch.calls)}
+                "write_timeouts": self.hub.write_timeouts, "calls": self.switch.calls_created}

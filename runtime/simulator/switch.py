@@ -56,7 +56,8 @@ class Switch:
     """The simulated Asterisk core that the REST routes and the Python control API drive."""
 
     def __init__(self, clock: SimClock, hub: EventHub, media: MediaDuration, *,
-                 inbound_context: str = "from-trunk", trunk: str = "trunk") -> None:
+                 inbound_context: str = "from-trunk", trunk: str = "trunk",
+                 keep_ended_calls: bool = True) -> None:
         self.clock = clock
         self.hub = hub
         self.media = media
@@ -65,7 +66,9 @@ class Switch:
         self.playbacks: dict[str, SimPlayback] = {}
         self.recordings: dict[str, SimRecording] = {}
         self.stored: dict[str, StoredRecording] = {}
-        self.calls: list[SimCall] = []
+        self.keep_ended_calls = keep_ended_calls
+        self._calls: dict[SimCall, None] = {}  # an ordered set: creation order
+        self.calls_created = 0
         self.call_listeners: list[Callable[[SimCall], None]] = []
         self._name_seq = itertools.count()
         self._id_seq = itertools.count(1)
@@ -99,9 +102,16 @@ class Switch:
             raise AriHttpError(409, "Channel not in Stasis application")
         return ch
 
+    @property
+    def calls(self) -> list[SimCall]:
+        """The simulated parties in creation order: every one so far, or only the live ones when
+        ended calls are not kept."""
+        return list(self._calls)
+
     def add_call(self, call: SimCall) -> None:
         """Register a simulated party and tell whoever waits for new calls."""
-        self.calls.append(call)
+        self._calls[call] = None
+        self.calls_created += 1
         for listener in list(self.call_listeners):
             listener(call)
 
@@ -304,8 +314,11 @@ class Switch:
         self.channel_event(ch, "ChannelDestroyed", cause=cause, cause_txt=cause_text(cause))
         self.channels.pop(ch.id, None)
         self.streams.close(ch)
-        if ch.call is not None:
-            ch.call.finish(by, cause)
+        call, ch.call = ch.call, None  # the party keeps its channel; the channel lets go of it (no cycle)
+        if call is not None:
+            call.finish(by, cause)
+            if not self.keep_ended_calls:
+                self._calls.pop(call, None)
         task = ch.dialplan_task
         if task is not None and not task.done() and task is not asyncio.current_task():
             task.cancel()

@@ -115,11 +115,12 @@ def stasis_balance(sim: AriSimulator) -> dict[str, tuple[int, int]]:
 def drive(scenario: Callable[[Rig], Awaitable[Any]], flows: dict[str, Runtime], tmp_path: Path, *,
           time_scale: float = SCALE, wall: float = OPEN, agents: dict | None = None,
           endpoints: tuple[tuple[str, dict], ...] = (), client_options: dict | None = None,
-          **server_options: Any) -> Any:
+          sim_options: dict | None = None, **server_options: Any) -> Any:
     """Run `scenario(rig)` against a fresh simulator, client, store and FlowServer."""
 
     async def main() -> Any:
-        async with AriSimulator(time_scale=time_scale, password=PASSWORD, keep_event_log=True) as sim:
+        async with AriSimulator(time_scale=time_scale, password=PASSWORD,
+                                **{"keep_event_log": True, **(sim_options or {})}) as sim:
             for pattern, behaviour in endpoints:
                 sim.endpoint_behaviour(pattern, **behaviour)
             options = {"reconnect_min": 0.02, "reconnect_max": 0.1, **(client_options or {})}

@@ -32,7 +32,8 @@ print(frozen > 1000, gc.get_threshold()[0] == YOUNG, gc.isenabled(), gc.collect(
 def test_calls_leave_no_cyclic_garbage(tmp_path):
     """settle() is safe because the cycle collector has nothing to do for a call: every object a call
     makes is freed by reference counting. A cycle per call (a caught exception kept with its
-    traceback, a closure over its own owner) would show up here."""
+    traceback, a closure over its own owner) would show up here, in the runtime or in the simulator
+    (which, as in `flowc run`, keeps no ended call)."""
     calls = 12
 
     async def one(rig: Rig, caller: str) -> None:
@@ -55,6 +56,7 @@ def test_calls_leave_no_cyclic_garbage(tmp_path):
             gc.set_debug(0)
             gc.garbage.clear()
 
-    garbage = drive(scenario, {"bank_service": bank_runtime()}, tmp_path)
+    garbage = drive(scenario, {"bank_service": bank_runtime()}, tmp_path,
+                    sim_options={"keep_event_log": False, "keep_ended_calls": False})
     kinds = Counter(type(o).__qualname__ for o in garbage)
     assert len(garbage) < calls, kinds.most_common(10)
