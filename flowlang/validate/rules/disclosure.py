@@ -268,3 +268,50 @@ def caller_number_read_back(flow: ir.Flow, graph: FlowGraph, config: Config) -> 
                 f"prompt {p.id!r} reads a full phone number aloud ({', '.join(said)})", p.origin)
 
 
+
+
+# ---------------------------------------------------------------- what callers type
+_SENSITIVE_WORDS = {"pin": "a PIN", "pins": "a PIN", "passcode": "a passcode", "password": "a password",
+                    "passwd": "a password", "cvv": "a CVV", "cvv2": "a CVV", "cvc": "a CVC",
+                    "otp": "a one-time code"}
+
+
+def _calls(e: Any, name: str) -> bool:
+    """Whether an IR expression calls the builtin `name` anywhere inside it."""
+    if isinstance(e, dict):
+        return e.get("call") == name or any(_calls(v, name) for v in e.values())
+    if isinstance(e, (list, tuple)):
+        return any(_calls(v, name) for v in e)
+    return False
+
+
+def _sensitive_name(var: str | None) -> str | None:
+    """What the variable's name says it holds (a PIN, a password, ...), if it names a secret."""
+    for word in re.split(r"[^a-z0-9]+", (var or "").lower()):
+        if word in _SENSITIVE_WORDS:
+            return _SENSITIVE_WORDS[word]
+    return None
+
+
+@rule("FL510", "security.sensitive_input_in_clear", Severity.WARNING,
+      hint="add `secure on` to the collect: the digits then stay out of logs, events, call records, "
+           "reports and transcripts")
+def sensitive_input_in_clear(flow: ir.Flow, graph: FlowGraph, config: Config) -> Iterator[Diagnostic]:
+    """A collect that reads a card number (validated with luhn()) or a PIN, password, CVV or one-time code without `secure on`.
+
+    Anti-pattern: `collect ask_card { validate luhn(input) into card }`: the whole card number is
+    written to the call record, the logs and every observer's event stream, and `flowc call` prints it.
+    Best practice: `secure on` in every collect that reads a card number, PIN, password, CVV or
+    one-time code; read back at most the last four digits (`mask(card)`). Detected: a `luhn()`
+    check in `validate`, or a variable named with pin, passcode, password, cvv, cvc or otp.
+    """
+    for n in flow.nodes:
+        if not isinstance(n, ir.CollectNode) or n.secure or n.mode != "digits":
+            continue
+        if _calls(n.validate, "luhn"):
+            what = "a card number (its validate checks luhn())"
+        elif (named := _sensitive_name(n.var)) is not None:
+            what = f"{named} (into {n.var})"
+        else:
+            continue
+        yield sensitive_input_in_clear.rule.diag(f"collect {n.id!r} reads {what} in the clear", n.origin)
