@@ -82,6 +82,8 @@ def validate(src: SourceFile | str | Path, config: Config | None = None) -> Vali
         suppressions.extend(sups)
         diags.extend(problems)
     if result.flow is None:  # compilation failed: its errors stand, whatever the configuration says
+        if _library(result):  # named on its own (`flowc validate flows/*.flow`): its syntax was checked
+            diags = [d for d in diags if d.code != "FL111"]
         return ValidationResult(src.name, None, diags, result.sources)
     from dataclasses import replace
 
@@ -92,6 +94,15 @@ def validate(src: SourceFile | str | Path, config: Config | None = None) -> Vali
         config = replace(config, prompt_durations=measured)
     diags.extend(run_rules(result.flow, config))
     return ValidationResult(src.name, result.flow, apply_policy(diags, config, suppressions), result.sources)
+
+
+def _library(result: CompileResult) -> bool:
+    """A file with no `flow` header that holds only what an imported file may hold (prompts,
+    lists, hours, variables, subflows), and no error but the missing header: a library, whose
+    names are checked through the flows that import it."""
+    if not result.modules or any(d.severity is Severity.ERROR and d.code != "FL111" for d in result.diagnostics):
+        return False
+    return not any(isinstance(it, (ast.FlowDecl, ast.NodeDecl, ast.CampaignDecl)) for it in result.modules[-1].items)
 
 
 _HEADER = __import__("re").compile(r"^flow\s+[A-Za-z_]", __import__("re").M)

@@ -86,7 +86,9 @@ def validate(
 
     Exit 0 when clean, 1 when errors are found (or warnings with --strict), 2 on usage or I/O errors.
     Configure rules in flowlang.toml ([rules] FL301 = "off"); suppress one finding inline with
-    `# flowc: ignore FL301 -- reason`.
+    `# flowc: ignore FL301 -- reason`. A file without a `flow` header is a library (prompts, lists,
+    hours, variables, subflows): folders skip it, and named on its own only its syntax is checked;
+    its names are checked through the flows that import it.
     """
     files = _files(paths)
     diags, sources = [], {}

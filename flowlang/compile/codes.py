@@ -46,7 +46,9 @@ UNKNOWN_LANGUAGE = declare(
     "Anti-pattern: `zh-cn \"...\"` in a flow whose languages are zh-CN, en-US.")
 MISSING_HEADER = declare(
     "FL111", "names.missing_flow_header", E, "The main file has no `flow` header, or a header lacks entry/languages.",
-    "start the file with `flow NAME { languages zh-CN, en-US\\n entry first_node }`",
+    "start the file with a header: `flow NAME {`, then `languages zh-CN, en-US` and `entry first_node` on "
+    "their own lines, then `}` (a file of prompts, lists, hours, variables and subflows only is a library, "
+    "checked through the flows that import it)",
     "Every flow declares its languages (the first is the default) and its entry node.")
 BAD_INTERPOLATION = declare(
     "FL112", "types.bad_interpolation", E, "A `{...}` in prompt text is malformed or uses an unknown say-as.",

@@ -31,6 +31,18 @@ def test_validate_errors_exit_1_with_code_frame(tmp_path: Path) -> None:
     assert "\x1b[" not in p.stdout  # no colour when not a TTY
 
 
+def test_validate_named_library_file_is_checked_for_syntax_not_refused(tmp_path: Path) -> None:
+    """`flowc validate flows/*.flow` names flows/common.flow (prompts only, no header): no FL111 for it."""
+    p = flowc("validate", *sorted(str(f.relative_to(ROOT)) for f in (ROOT / "flows").glob("*.flow")))
+    assert p.returncode == 0 and "common.flow" not in p.stdout, p.stdout + p.stderr
+    (tmp_path / "lib.flow").write_text('prompt p {\n  en-US "hi"\n', encoding="utf-8")  # unclosed block
+    (tmp_path / "nodes.flow").write_text('prompt p {\n  en-US "hi"\n}\n\nhangup bye {\n}\n', encoding="utf-8")
+    p = flowc("validate", str(tmp_path / "lib.flow"), str(tmp_path / "nodes.flow"))
+    assert p.returncode == 1
+    assert "lib.flow:2:" in p.stdout and "FL004" in p.stdout  # a library's syntax is still checked
+    assert "nodes.flow:1:1: error FL111" in p.stdout  # nodes without a header are not a library
+
+
 def test_validate_missing_file_exits_2_without_traceback() -> None:
     p = flowc("validate", "no/such.flow")
     assert p.returncode == 2
