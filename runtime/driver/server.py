@@ -83,9 +83,22 @@ class FlowServer:
         """Connect the client's event socket, then hang up channels a previous run left in the app."""
         zone = next(iter(self.flows.values())).resources.default_zone()
         await self.history.load(self.store, zone, self.clock.wall())  # repeat callers survive restarts
+        await self._recall_last_agents()  # and so does who served whom (the ACD's last_agent)
         await self.client.connect(self.on_event, self.on_reconnect)
         await self.on_reconnect()  # a restarted runtime knows no call: every channel there is a stray
         self._serving = True  # from now on a channel found after a reconnect lost its StasisStart
+
+    async def _recall_last_agents(self) -> None:
+        pool = self.queues.pool
+        if self.store is None or not hasattr(self.store, "last_agents") or pool.history_size <= 0:
+            return
+        try:
+            served = await asyncio.to_thread(self.store.last_agents, pool.history_size)
+        except Exception as exc:  # noqa: BLE001 - the memory starts empty, calls go on
+            log.warning("could not read who served whom from the call store: %s", exc)
+            return
+        for key, agent in served:
+            pool.remember(key, agent)
 
     async def stop(self, timeout: float = 5.0) -> None:
         """Hang up every live call, let each engine write its end, then release adapters."""

@@ -197,6 +197,15 @@ class ContactCenterStore:
                           f"{where} AND direction = 'inbound' GROUP BY {who}", args)
         return {caller: (int(n), last) for caller, n, last in rows}
 
+    def last_agents(self, limit: int) -> list[tuple[str, str]]:
+        """(caller key, agent endpoint) for the latest `limit` queue stays answered by an agent,
+        oldest first: the ACD's last_agent memory, read back when a runtime starts. Calls without
+        a caller key (withheld numbers, rows from before migration 0004) are left out."""
+        rows = self._read("SELECT c.caller_key, q.agent FROM queue_calls q JOIN calls c ON c.call_id = q.call_id"
+                          " WHERE q.agent IS NOT NULL AND q.answered_at IS NOT NULL AND c.caller_key IS NOT NULL"
+                          " ORDER BY q.entered_at DESC, q.id DESC LIMIT ?", [limit])
+        return [(key, agent) for key, agent in reversed(rows)]
+
     def _read(self, sql: str, args: list[Any]) -> list[tuple]:
         conn = self._reader()
         conn.execute(self.dialect.begin_read)

@@ -136,3 +136,36 @@ def test_last_agent_remembers_callers_by_their_key_not_their_masked_number(tmp_p
         scenario, flows, tmp_path, agents={"start": ("PJSIP/one", "PJSIP/two")},
         endpoints=(("PJSIP/*", {"outcome": "answer", "ring_seconds": 0.5, "hangup_after": 1.0}),))
     assert set(remembered) == {key_a, key_b}  # two callers, though their masked numbers are equal
+
+
+def test_last_agent_memory_survives_a_restart_through_the_call_store(tmp_path):
+    """A restarted runtime reads who served whom back from queue_calls (by caller key): each
+    caller goes back to the agent of their last call, though they now call in the other order."""
+    flows = {"t": runtime(compile_text(tmp_path, QUEUED))}
+    agents = {"start": ("PJSIP/one", "PJSIP/two")}
+    answer = (("PJSIP/*", {"outcome": "answer", "ring_seconds": 0.5, "hangup_after": 1.0}),)
+
+    async def served_by(rig: Rig, number: str) -> str:
+        call = await rig.call(caller=number)
+        await run_script(call, [("expect", "bridge_enter"), ("wait_end",)])
+        leg = next(c for c in reversed(rig.sim.calls) if c.direction == "outbound")
+        return leg.dialed
+
+    async def first_run(rig: Rig):
+        a = await served_by(rig, A)
+        b = await served_by(rig, B)  # agent `a` is in wrap-up: the other one serves B
+        await rig.settle()
+        return a, b
+
+    async def second_run(rig: Rig):
+        recalled = dict(rig.server.queues.pool.history)  # read back before any call
+        b = await served_by(rig, B)
+        await rig.settle()
+        a = await served_by(rig, A)
+        return recalled, a, b
+
+    a1, b1 = drive(first_run, flows, tmp_path, agents=agents, endpoints=answer)
+    recalled, a2, b2 = drive(second_run, flows, tmp_path, agents=agents, endpoints=answer)
+    assert a1 != b1
+    assert len(recalled) == 2 and sorted(recalled.values()) == ["PJSIP/one", "PJSIP/two"]
+    assert (a2, b2) == (a1, b1)

@@ -273,3 +273,20 @@ def test_caller_keys_count_numbers_apart_that_share_their_last_four_digits(db, t
     assert counts == {"a" * 32: (2, T0 + 11), "b" * 32: (1, T0 + 12), MASKED: (1, T0 + 5)}
     assert db.query("SELECT call_id FROM calls WHERE caller_key IS NULL") == [("old",)]
     assert not any(b"13911118000" in path.read_bytes() for path in db.files())  # masks and keys only
+
+
+def test_last_agents_reads_back_who_served_whom_newest_last_and_bounded(db) -> None:
+    with open_store(db.url) as store:
+        stays = [("c1", "a" * 32, "PJSIP/one"), ("c2", "b" * 32, "PJSIP/two"), ("c3", "a" * 32, "PJSIP/two"),
+                 ("c4", "", None), ("c5", "c" * 32, None)]  # withheld number; never answered
+        for i, (call_id, key, agent) in enumerate(stays):
+            store.call_started(call_id, "bank_service", "3", NUMBER, "95588", "inbound", T0 + 10 * i, "zh-CN",
+                               key or None)
+            store.queue_entered(call_id, "bank_service", "agents", T0 + 10 * i + 1, priority=0, position=1)
+            if agent is not None:
+                store.queue_answered(call_id, "agents", T0 + 10 * i + 1, T0 + 10 * i + 3, agent)
+            store.queue_left(call_id, "agents", T0 + 10 * i + 1, T0 + 10 * i + 6, "answered" if agent else "abandoned")
+        store.flush()
+        # oldest first, so that replaying them leaves each caller with their latest agent
+        assert store.last_agents(10) == [("a" * 32, "PJSIP/one"), ("b" * 32, "PJSIP/two"), ("a" * 32, "PJSIP/two")]
+        assert store.last_agents(2) == [("b" * 32, "PJSIP/two"), ("a" * 32, "PJSIP/two")]
