@@ -15,6 +15,7 @@ import asyncio
 import json
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import List, Optional
@@ -167,6 +168,10 @@ def run(
     worker: Optional[str] = typer.Option(None, "--worker", help="This dialer's name (env FLOWLANG_WORKER)."),
     field_map: Optional[List[str]] = typer.Option(None, "--map", help="CSV column=flow variable, e.g. "
                                                   "plan=plan_name (repeatable; same names map by themselves)."),
+    decide: bool = typer.Option(False, "--decide", help="Preview mode: read the agents' decisions from standard "
+                                "input, one per line: `accept ID` (or `a ID`) dials that contact now, `skip ID` "
+                                "(or `s ID`) skips it; a decision for a contact not shown yet waits for its "
+                                "preview. Undecided previews are dialed after preview_seconds."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every dialer and call event."),
 ) -> None:
     """Dial the campaign until every contact is final, with a live progress line. Ctrl-C stops
@@ -179,6 +184,7 @@ def run(
       flowc campaign run flows/renewal_campaign.flow --time-scale 0.01 \\
           --at 2026-11-25T17:00+08:00 --agents 3 --map plan=plan_name
       flowc campaign run flows/renewal_campaign.flow --carrier 'answer=0.3,machine=0.1,ring=5-30' --seed 7
+      printf 'skip RN-002\\naccept RN-001\\n' | flowc campaign run preview.flow --decide
       FLOWLANG_ARI_PASSWORD=… flowc campaign run flows/renewal_campaign.flow --ari-url http://127.0.0.1:8088
     """
     _logging(verbose)
@@ -218,15 +224,69 @@ def run(
             raise _fail(f"--map {item!r}: the flow declares no variable {variable.strip()!r}")
         mapping[column.strip()] = variable.strip()
     progress = Progress(sys.stderr)
+    decisions = Decisions(progress) if decide else None
     options = DialerOptions(endpoint=endpoint, agents=agents, worker=worker or default_worker(), dnc_file=dnc,
-                            field_map=mapping, on_progress=progress.update, on_preview=progress.preview)
+                            field_map=mapping, on_progress=progress.update,
+                            on_preview=decisions.preview if decisions else progress.preview)
     spec = DialSpec(rt, camp.name, url, config=cfg, options=options, time_scale=time_scale,
                     wall_start=_parse_at(at), carrier=mix)
-    code = asyncio.run(_dial(spec, progress))
+    code = asyncio.run(_dial(spec, progress, decisions))
     raise typer.Exit(code)
 
 
-async def _dial(spec, progress: "Progress") -> int:
+class Decisions:
+    """--decide: the agents' `accept ID` / `skip ID` lines, applied to the open preview of that
+    contact, or kept (in order) for its next previews: a skipped contact is offered again later."""
+
+    VERBS = {"accept": "accept", "a": "accept", "skip": "skip", "s": "skip"}
+
+    def __init__(self, progress: "Progress") -> None:
+        self.progress, self.dialer = progress, None
+        self.pending: dict[str, list[str]] = {}  # contact id -> decisions for its next previews
+
+    def start(self, dialer, loop: asyncio.AbstractEventLoop) -> None:
+        """Read standard input on a thread, each line handed to the event loop."""
+        self.dialer = dialer
+        if dialer.settings.mode != "preview":
+            self.progress.note(f"flowc campaign: --decide: campaign {dialer.name} dials in "
+                               f"{dialer.settings.mode} mode; it shows no previews, so there is nothing to decide")
+
+        def read() -> None:
+            for line in sys.stdin:
+                loop.call_soon_threadsafe(self.line, line)
+
+        threading.Thread(target=read, name="flowc-decide", daemon=True).start()
+
+    def line(self, text: str) -> None:
+        words = text.split()
+        if not words or words[0].startswith("#"):
+            return
+        verb = self.VERBS.get(words[0].lower())
+        if verb is None or len(words) != 2:
+            self.progress.note(f"decide: ignored {text.strip()!r}: expected `accept ID` or `skip ID`")
+            return
+        contact_id = words[1]
+        if self.pending.get(contact_id) or not self._apply(verb, contact_id):
+            self.pending.setdefault(contact_id, []).append(verb)  # in order: `s ID` then `a ID` = skip, then accept
+            self.progress.note(f"decide: {verb} {contact_id} when it is previewed")
+
+    def preview(self, contact: dict) -> None:
+        """The dialer opened a preview: show it, and apply a decision made ahead for it."""
+        self.progress.preview(contact)
+        waiting = self.pending.get(contact["contact_id"])
+        if waiting:
+            self._apply(waiting.pop(0), contact["contact_id"])
+
+    def _apply(self, verb: str, contact_id: str) -> bool:
+        if self.dialer is None:
+            return False
+        done = self.dialer.accept(contact_id) if verb == "accept" else self.dialer.skip(contact_id)
+        if done:
+            self.progress.note(f"decide: {contact_id} {'accepted: dialing now' if verb == 'accept' else 'skipped'}")
+        return done
+
+
+async def _dial(spec, progress: "Progress", decisions: Decisions | None = None) -> int:
     from runtime.adapters.ari import AriError
     from runtime.campaigns.live import dialing
     try:
@@ -245,6 +305,8 @@ async def _dial(spec, progress: "Progress") -> int:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, on_signal)
+            if decisions is not None:
+                decisions.start(dialer, loop)
             figures = await dialer.run()
     except AriError as e:
         progress.done()

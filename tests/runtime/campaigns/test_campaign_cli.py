@@ -187,3 +187,28 @@ def test_the_run_prints_previews_with_the_number_masked():
                            "fields": {"plan": "Gold"}, "attempt": 1, "agent": "agent-1", "seconds": 10.0})
     assert out.getvalue() == ("preview: agent-1 sees Person 1 (S001, +*********0001, attempt 1; plan=Gold); "
                               "dialing in 10 s\n")
+
+
+def test_run_decide_takes_the_agents_accept_and_skip_from_standard_input(project):
+    """--decide: `skip S002` then `accept S002` (its next preview, after skip_delay), `a S001`, `a S003`,
+    all written before the run starts; a line that is not a decision is reported and ignored."""
+    text = (DATA / "agents.flow").read_text().replace("mode predictive", "mode preview")
+    (project / "agents.flow").write_text(text)
+    shutil.copy(DATA / "agents_contacts.csv", project / "agents_contacts.csv")
+    imported = flowc("campaign", "import", str(project / "agents.flow"), "--db", db(project),
+                     "--preview-seconds", "600")  # an undecided preview (a retry) dials after 0.6 s here
+    assert imported.exit_code == 0, imported.output
+    result = CliRunner().invoke(
+        app, ["campaign", "run", str(project / "agents.flow"), "--db", db(project), "--time-scale", "0.001",
+              "--at", AT, "--agents", "2", "--decide"],
+        input="skip S002\nhello\na S001\naccept S002\n# a comment\na S003\n",
+        env={"FLOWLANG_DB": "", "FLOWLANG_ARI_URL": ""})
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "decide: ignored 'hello': expected `accept ID` or `skip ID`" in out
+    assert "decide: S002 skipped" in out and "decide: S002 accepted: dialing now" in out
+    assert out.index("decide: S002 skipped") < out.index("decide: S002 accepted: dialing now")
+    assert "decide: S001 accepted: dialing now" in out and "decide: S003 accepted: dialing now" in out
+    assert "sales finished" in out and "remaining 0" in out
+    status = json.loads(flowc("campaign", "status", "sales", "--db", db(project), "--format", "json").output)
+    assert (status["contacts"], status["remaining"]) == (3, 0)
