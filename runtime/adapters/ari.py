@@ -65,6 +65,7 @@ _REST: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/channels/{channelId}/play"): frozenset(
         {"media", "lang", "offsetms", "skipms", "playbackId"}),
     ("POST", "/bridges/{bridgeId}/play"): frozenset({"media", "lang", "playbackId"}),
+    ("GET", "/playbacks/{playbackId}"): frozenset(),
     ("DELETE", "/playbacks/{playbackId}"): frozenset(),
     ("POST", "/channels/{channelId}/dtmf"): frozenset(
         {"dtmf", "before", "between", "duration", "after"}),
@@ -585,6 +586,10 @@ class AriClient:
         medias = [media] if isinstance(media, str) else list(media)
         return await self._obj("POST", "/bridges/{bridgeId}/play", bridgeId=bridge_id, query={
             "media": medias, "playbackId": playback_id, "lang": lang})
+
+    async def get_playback(self, playback_id: str) -> dict[str, Any]:
+        """The Playback (state queued / playing); ChannelGone (404) once it has finished."""
+        return await self._obj("GET", "/playbacks/{playbackId}", playbackId=playback_id)
 
     async def stop_playback(self, playback_id: str) -> None:
         """Stop a playback (PlaybackFinished follows)."""

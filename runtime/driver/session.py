@@ -215,12 +215,9 @@ class CallSession:
         if not waiting or waiting[0] != "playback" or waiting[1] not in self.playbacks:
             return
         pid = waiting[1]
-        getter = getattr(self.client, "get_playback", None)
         try:
-            # Without GET /playbacks/{id} in the client, DELETE tells the same: 404 = it is over;
-            # if it was still playing it stops now and its PlaybackFinished follows.
-            await (getter(pid) if getter else self.client.stop_playback(pid))
-        except ChannelGone:
+            await self.client.get_playback(pid)  # still there: it plays on, its PlaybackFinished will come
+        except ChannelGone:  # 404: it ended while the socket was down
             if pid in self.playbacks:
                 self.playbacks.discard(pid)
                 self.post(e.PlaybackFinished(self.clock.now(), pid))

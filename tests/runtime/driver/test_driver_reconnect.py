@@ -90,6 +90,26 @@ def test_a_prompt_that_ends_during_the_drop_is_noticed(tmp_path):
     assert (record.outcome, record.end_node) == ("completed", "yes")
 
 
+def test_a_prompt_still_playing_after_the_drop_plays_on_to_its_end(tmp_path):
+    """The re-sync asks for the playback (GET /playbacks/{id}); it does not stop it to find out."""
+    async def scenario(rig: Rig):
+        rig.sim.media.register("sound:flowlang/t/ask.en-US.1", 50.0)  # 1 s real: outlasts the drop
+        call = await rig.call()
+        await call.wait_for(lambda x: x[0] == "play")
+        await rig.sim.drop_event_sockets()
+        await rig.reconnected(1)
+        await call.wait_for(lambda x: x[0] == "playback_finished", 5)
+        await run_script(call, [("press", "1"), ("wait_prompt", "ok.en-US"), ("wait_end",)])
+        await rig.settle()
+        return [x for x in call.transcript if x[0] in ("play", "playback_finished")]
+
+    entries = drive(scenario, {"t": runtime(compile_text(tmp_path, FLOW))}, tmp_path)
+    (play, media, t0), (finished, media2, state, t1) = entries[:2]
+    assert (play, finished, media, media2, state) == ("play", "playback_finished", "sound:flowlang/t/ask.en-US.1",
+                                                      "sound:flowlang/t/ask.en-US.1", "done")
+    assert t1 - t0 == pytest.approx(50.0, abs=1.0)  # whole: a DELETE would have cut it at the reconnect
+
+
 def test_a_caller_who_hangs_up_during_the_drop_is_ended(tmp_path):
     async def scenario(rig: Rig):
         call = await rig.call()
