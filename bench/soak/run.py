@@ -1,9 +1,9 @@
 """Soak: a steady arrival rate for minutes through the full ARI path; failures, memory, loop lag.
 
-    python bench/soak/run.py                       # 10 minutes at 30 calls/s
+    python bench/soak/run.py                       # 10 minutes at 140 calls/s
     python bench/soak/run.py --minutes 3 --rate 30 --sample 15
 
-The default rate is half of the highest rate the runtime benchmark sustained (60 calls/s, split
+The default rate is half of the highest rate the runtime benchmark sustained (280 calls/s, split
 set-up, docs/performance.md "Runtime"). Same set-up as that benchmark (bench/runtime/harness.py):
 flows/bank_service.flow, 4 s prompts in real time, scripted menu callers (`menu_script`) placed
 as Poisson arrivals by this process, which runs the simulator; the runtime runs alone in
@@ -14,7 +14,8 @@ Reported:
   the end (the exception's type: ScriptError = a prompt never came, TimeoutError ...); on the
   runtime side, every call whose record ended `error`, and call-store write errors;
 - RSS of the runtime process sampled every --sample seconds after gc.collect(): first, last, and
-  the least-squares slope after the first two minutes (or the first third of a shorter run);
+  the least-squares slope after the first two minutes (or the first third of a shorter run); the
+  same for this process (simulator and callers; read without a collection, so as not to pause it);
 - event-loop lag of the runtime process (a 50 ms sleep, how late it wakes): p50, p99, max.
 Prints a Markdown table of the samples and a summary; exit 0.
 """
@@ -52,6 +53,12 @@ async def one_call(sim: AriSimulator, n: int, outcome: Counter, callers: int = 0
         outcome[type(exc).__name__] += 1
 
 
+def _rss() -> int:
+    """This process's resident set size now (no collection first)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
 def slope(points: list[tuple[float, float]]) -> float:
     """Least-squares slope of (x, y) points; 0 with fewer than two."""
     if len(points) < 2:
@@ -80,6 +87,7 @@ async def soak(rate: float, minutes: float, sample: float, time_scale: float, se
             if (delay := t0 + next_sample - loop.time()) > 0:
                 await asyncio.sleep(delay)
             s = await side.stats()
+            s["sim_rss"] = _rss()
             lags += s["lags"]
             samples.append((next_sample, s, n, len(s["lags"]) and pct(s["lags"], 0.99)))
             next_sample += sample
@@ -93,6 +101,12 @@ async def soak(rate: float, minutes: float, sample: float, time_scale: float, se
         await asyncio.wait(set(tasks), timeout=180)
     final = await side.stats()
     lags += final["lags"]
+    for _ in range(50):  # the runtime writes a call's end a moment after the caller's side saw it
+        if not final["sessions"]:
+            break
+        await asyncio.sleep(0.1)
+        final = await side.stats()
+        lags += final["lags"]
     unfinished = len(tasks)
     for task in list(tasks):
         task.cancel()
@@ -116,10 +130,12 @@ def summarize(r: dict, sample: float) -> str:
     per10k = {k: round(10_000 * v / max(1, placed), 2) for k, v in sorted(causes.items())}
     warm = 120.0 if r["minutes"] * 60 >= 360 else r["minutes"] * 20
     rss = [(t / 60, s["rss"] / 2**20) for t, s, _, _ in r["samples"] if t >= warm]
-    lines = ["| t s | calls placed | live calls | runtime RSS MiB | loop lag p99 ms (window) |",
-             "|---:|---:|---:|---:|---:|"]
+    sim_rss = [(t / 60, s["sim_rss"] / 2**20) for t, s, _, _ in r["samples"] if t >= warm]
+    lines = ["| t s | calls placed | live calls | runtime RSS MiB | simulator RSS MiB | loop lag p99 ms (window) |",
+             "|---:|---:|---:|---:|---:|---:|"]
     for t, s, n, lag in r["samples"]:
-        lines.append(f"| {t:.0f} | {n} | {s['sessions']} | {s['rss'] / 2**20:.1f} | {lag:.1f} |")
+        lines.append(f"| {t:.0f} | {n} | {s['sessions']} | {s['rss'] / 2**20:.1f} | {s['sim_rss'] / 2**20:.1f} "
+                     f"| {lag:.1f} |")
     first = r["samples"][0][1]["rss"] / 2**20 if r["samples"] else float("nan")
     lines += ["", f"placed {placed} calls at {r['rate']:g}/s for {r['minutes']:g} min "
               f"(wall {r['wall']:.0f} s, load average {'/'.join(f'{x:.2f}' for x in r['load'])})",
@@ -129,6 +145,9 @@ def summarize(r: dict, sample: float) -> str:
               f"{round(10_000 * sum(causes.values()) / max(1, placed), 2)})",
               f"runtime RSS: first sample {first:.1f} MiB, last {final['rss'] / 2**20:.1f} MiB, slope after "
               f"{warm:.0f} s: {slope(rss):+.3f} MiB/min over {len(rss)} samples",
+              f"simulator + callers RSS: first sample "
+              f"{r['samples'][0][1]['sim_rss'] / 2**20 if r['samples'] else float('nan'):.1f} MiB, slope after "
+              f"{warm:.0f} s: {slope(sim_rss):+.3f} MiB/min",
               f"event-loop lag (50 ms probe, {len(r['lags'])} probes): p50 {pct(r['lags'], 0.5):.1f} ms, "
               f"p99 {pct(r['lags'], 0.99):.1f} ms, max {1000 * max(r['lags'], default=0):.1f} ms"]
     return "\n".join(lines)
@@ -137,7 +156,7 @@ def summarize(r: dict, sample: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    parser.add_argument("--rate", type=float, default=30.0, help="new calls per second (default 30)")
+    parser.add_argument("--rate", type=float, default=140.0, help="new calls per second (default 140)")
     parser.add_argument("--minutes", type=float, default=10.0, help="arrival window (default 10)")
     parser.add_argument("--sample", type=float, default=15.0, help="seconds between samples (default 15)")
     parser.add_argument("--time-scale", type=float, default=1.0, help="real s per simulated s (default 1)")
