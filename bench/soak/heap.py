@@ -25,19 +25,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench" / "runtime"))
+sys.path.insert(0, str(ROOT / "bench" / "soak"))  # first: `run` is the soak's (one_call), not the runtime's
 
-from harness import APP, PASSWORD, USER, media, menu_script, start_runtime  # noqa: E402
-from runtime.simulator import AriSimulator, ScriptedCaller  # noqa: E402
-
-
-async def _one(sim: AriSimulator, n: int, callers: int, out: Counter) -> None:
-    try:
-        call = await sim.place_call(app=APP, caller=f"+86137{n % callers:08d}", dialed="95555", timeout=30.0)
-        await ScriptedCaller(menu_script(n), timeout=60.0).run(call)
-        await call.wait_ended(30.0)
-        out["completed"] += 1
-    except Exception as exc:  # noqa: BLE001 - a failed call is a measurement
-        out[type(exc).__name__] += 1
+from harness import APP, PASSWORD, USER, media, start_runtime  # noqa: E402
+from run import one_call  # noqa: E402
+from runtime.simulator import AriSimulator  # noqa: E402
 
 
 async def _calls(sim: AriSimulator, first: int, count: int, callers: int, parallel: int, out: Counter) -> None:
@@ -45,7 +37,7 @@ async def _calls(sim: AriSimulator, first: int, count: int, callers: int, parall
 
     async def one(n: int) -> None:
         async with gate:
-            await _one(sim, n, callers, out)
+            await one_call(sim, n, out, callers)
 
     await asyncio.gather(*(one(n) for n in range(first, first + count)))
 
