@@ -268,8 +268,6 @@ def caller_number_read_back(flow: ir.Flow, graph: FlowGraph, config: Config) -> 
                 f"prompt {p.id!r} reads a full phone number aloud ({', '.join(said)})", p.origin)
 
 
-
-
 # ---------------------------------------------------------------- what callers type
 _SENSITIVE_WORDS = {"pin": "a PIN", "pins": "a PIN", "passcode": "a passcode", "password": "a password",
                     "passwd": "a password", "cvv": "a CVV", "cvv2": "a CVV", "cvc": "a CVC",
@@ -287,10 +285,8 @@ def _calls(e: Any, name: str) -> bool:
 
 def _sensitive_name(var: str | None) -> str | None:
     """What the variable's name says it holds (a PIN, a password, ...), if it names a secret."""
-    for word in re.split(r"[^a-z0-9]+", (var or "").lower()):
-        if word in _SENSITIVE_WORDS:
-            return _SENSITIVE_WORDS[word]
-    return None
+    return next((_SENSITIVE_WORDS[w] for w in re.split(r"[^a-z0-9]+", (var or "").lower()) if w in _SENSITIVE_WORDS),
+                None)
 
 
 @rule("FL510", "security.sensitive_input_in_clear", Severity.WARNING,
